@@ -1,0 +1,46 @@
+import {
+  ApiError,
+  type PageEvents,
+  type ReplaydeskApi,
+  type SearchResult,
+  type SessionDetail,
+} from '../../shared/api'
+import { QuerySyntaxError } from '../../shared/query'
+import type { SessionIndex } from '../index/SessionIndex'
+import type { Store } from '../store/Store'
+
+const DEFAULT_LIMIT = 500
+
+/** The one implementation of the UI's contract; transports only carry its calls. */
+export class ReplaydeskService implements ReplaydeskApi {
+  constructor(
+    private readonly store: Store,
+    private readonly index: SessionIndex,
+    private readonly collectorUrl: () => string,
+  ) {}
+
+  async searchSessions(query: string, limit = DEFAULT_LIMIT): Promise<SearchResult> {
+    try {
+      const sessions = this.index.search(query)
+      return { sessions: sessions.slice(0, limit), total: sessions.length }
+    } catch (error) {
+      if (error instanceof QuerySyntaxError) throw new ApiError('bad_query', error.message)
+      throw error
+    }
+  }
+
+  async getSession(id: string): Promise<SessionDetail> {
+    const detail = this.store.getDetail(id)
+    if (!detail) throw new ApiError('not_found', `no session with id ${id}`)
+    return detail
+  }
+
+  async getEvents(id: string): Promise<PageEvents[]> {
+    await this.getSession(id)
+    return this.store.getEvents(id)
+  }
+
+  async getCollectorUrl(): Promise<string> {
+    return this.collectorUrl()
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The whole contract between the UI and the back end. The service in `electron/service`
+ * implements it once; IPC (desktop window) and HTTP (headless mode) carry it unchanged.
+ */
+
+/** A tag value keeps the JSON type the page gave it. */
+export type TagValue = string | number | boolean
+
+/** What `replaydesk search --json` prints for each session, and what the list shows. */
+export interface SessionSummary {
+  id: string
+  /** The site id set with `['wid', …]`, or null. */
+  site: string | null
+  /** The label set with `['identify', …]`, or null. */
+  identity: string | null
+  /** Key/value tags, each with the latest value set. */
+  tags: Record<string, TagValue>
+  /** Plain string tags, in the order first set. */
+  stringTags: string[]
+  /** ISO 8601 time of the first recorded event. */
+  startedAt: string
+  /** ISO 8601 time of the last recorded event. */
+  endedAt: string
+  durationMs: number
+  /** Page views: page loads and virtual pages. */
+  pages: number
+  /** rrweb events stored. */
+  events: number
+  /** Distinct page URLs in the order first visited. */
+  urls: string[]
+}
+
+/** One page load or virtual page of a session. */
+export interface PageSummary {
+  id: string
+  tab: string
+  url: string
+  title: string
+  startedAt: string
+  endedAt: string
+  events: number
+}
+
+export interface SessionDetail extends SessionSummary {
+  pageList: PageSummary[]
+  /** When each tag was first set, by key (key/value tags) or by text (string tags). */
+  tagTimes: { key: string | null; value: TagValue; firstSeenAt: string }[]
+}
+
+export interface SearchResult {
+  sessions: SessionSummary[]
+  total: number
+}
+
+/** rrweb events of one page, in order, starting with its Meta and FullSnapshot events. */
+export interface PageEvents {
+  page: string
+  events: unknown[]
+}
+
+export interface ReplaydeskApi {
+  /** Sessions matching a query (see `shared/query.ts`), newest first. Empty query: all. */
+  searchSessions(query: string, limit?: number): Promise<SearchResult>
+  /** One session with its pages in order; rejects with a NotFound error when unknown. */
+  getSession(id: string): Promise<SessionDetail>
+  /** The session's events page by page. */
+  getEvents(id: string): Promise<PageEvents[]>
+  /** Where pages send their recordings: the collector's base URL. */
+  getCollectorUrl(): Promise<string>
+}
+
+/** The method names a transport may carry: the keys of the contract, nothing else. */
+export type ApiMethod = keyof ReplaydeskApi
+
+export const API_METHODS: readonly ApiMethod[] = [
+  'searchSessions',
+  'getSession',
+  'getEvents',
+  'getCollectorUrl',
+] satisfies ApiMethod[]
+
+/** An error that crosses a transport: a code the UI can act on and a message for people. */
+export interface ApiErrorBody {
+  code: 'not_found' | 'bad_query' | 'internal'
+  message: string
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorBody['code'],
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
