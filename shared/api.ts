@@ -28,6 +28,12 @@ export interface SessionSummary {
   events: number
   /** Distinct page URLs in the order first visited. */
   urls: string[]
+  /** Browser with major version (`Chrome 156`), OS and device class, from the first page. */
+  browser: string | null
+  os: string | null
+  device: string | null
+  /** Distinct messages of uncaught errors and unhandled rejections, first seen first. */
+  errors: string[]
 }
 
 /** One page load or virtual page of a session. */

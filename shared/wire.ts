@@ -32,3 +32,29 @@ export const EventType = {
   Custom: 5,
   Plugin: 6,
 } as const
+
+/**
+ * The tag of the rrweb Custom event the snippet records for an uncaught error or an unhandled
+ * rejection; its payload is an ErrorPayload. Sessions are searchable by these messages.
+ */
+export const ERROR_EVENT_TAG = 'replaydesk.error'
+
+export interface ErrorPayload {
+  message: string
+  source: 'error' | 'unhandledrejection'
+  /** The first frame of the stack, `at fn (https://…/app.js:10:5)`, when there is one. */
+  frame?: string
+}
+
+/** The error messages a batch's events carry, in order, each once. */
+export function errorMessagesOf(events: readonly { type: number; data?: unknown }[]): string[] {
+  const messages = new Set<string>()
+  for (const event of events) {
+    if (event.type !== EventType.Custom) continue
+    const data = event.data as { tag?: unknown; payload?: { message?: unknown } } | undefined
+    if (data?.tag !== ERROR_EVENT_TAG) continue
+    const message = data.payload?.message
+    if (typeof message === 'string' && message !== '') messages.add(message.slice(0, 1024))
+  }
+  return [...messages]
+}

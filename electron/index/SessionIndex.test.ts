@@ -16,6 +16,10 @@ function session(id: string, startedAt: string, extra: Partial<SessionSummary>):
     pages: 1,
     events: 2,
     urls: [],
+    browser: null,
+    os: null,
+    device: null,
+    errors: [],
     ...extra,
   }
 }

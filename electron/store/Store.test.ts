@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { batchSchema } from '../../shared/batchSchema'
-import type { BatchInput } from '../../shared/wire'
+import { ERROR_EVENT_TAG, type BatchInput } from '../../shared/wire'
 import { makeBatch } from '../testing/makeBatch'
 import { DATABASE_FILE, Store } from './Store'
 import { LATEST_VERSION } from './migrations'
@@ -148,6 +148,26 @@ describe('Store ingest', () => {
     expect(summary.urls).toEqual(['https://shop.example/checkout', 'https://shop.example/thanks'])
   })
 
+  it('keeps the browser of the first page and every distinct error message', () => {
+    const first = makeBatch()
+    first.meta!.userAgent = 'Mozilla/5.0 (Windows NT 10.0) Firefox/133.0'
+    first.events.push(
+      { type: 5, timestamp: T + 5, data: { tag: ERROR_EVENT_TAG, payload: { message: 'Boom' } } },
+      { type: 5, timestamp: T + 6, data: { tag: 'other', payload: { message: 'not an error' } } },
+    )
+    ingest(first)
+    const second = makeBatch({ page: 'page-000002' }, T + 100)
+    second.events.push(
+      { type: 5, timestamp: T + 105, data: { tag: ERROR_EVENT_TAG, payload: { message: 'Boom' } } },
+      { type: 5, timestamp: T + 106, data: { tag: ERROR_EVENT_TAG, payload: { message: 'Bang' } } },
+    )
+    ingest(second)
+
+    const summary = store.getSummary('session-0001')!
+    expect(summary).toMatchObject({ browser: 'Firefox 133', os: 'Windows', device: 'desktop' })
+    expect(summary.errors).toEqual(['Boom', 'Bang'])
+  })
+
   it('lists sessions newest first', () => {
     ingest(makeBatch({ sid: 'session-old' }, T))
     ingest(makeBatch({ sid: 'session-new' }, T + 1000))
@@ -156,7 +176,7 @@ describe('Store ingest', () => {
 })
 
 describe('Store migrations', () => {
-  it('migration 1 creates the schema on an empty database, in WAL mode', () => {
+  it('creates the whole schema on an empty database, in WAL mode', () => {
     expect(store.schemaVersion()).toBe(LATEST_VERSION)
     const db = new Database(join(dir, DATABASE_FILE), { readonly: true })
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
@@ -164,7 +184,7 @@ describe('Store migrations', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((r) => (r as { name: string }).name)
-    expect(tables).toEqual(['chunks', 'pages', 'sessions', 'string_tags', 'tags'])
+    expect(tables).toEqual(['chunks', 'errors', 'pages', 'sessions', 'string_tags', 'tags'])
     db.close()
   })
 

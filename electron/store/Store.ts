@@ -9,7 +9,8 @@ import type {
   TagValue,
 } from '../../shared/api'
 import type { Batch, TagCommand } from '../../shared/wire'
-import { EventType } from '../../shared/wire'
+import { errorMessagesOf, EventType } from '../../shared/wire'
+import { parseUserAgent } from '../../shared/userAgent'
 import { LATEST_VERSION, migrations } from './migrations'
 
 export const DATABASE_FILE = 'replaydesk.db'
@@ -28,6 +29,9 @@ interface SessionRow {
   started_at: number
   ended_at: number
   event_count: number
+  browser: string | null
+  os: string | null
+  device: string | null
 }
 
 interface PageRow {
@@ -52,6 +56,11 @@ interface StringTagRow {
   session_id: string
   tag: string
   first_seen: number
+}
+
+interface ErrorRow {
+  session_id: string
+  message: string
 }
 
 /**
@@ -140,7 +149,17 @@ export class Store {
           count: eventCount,
         })
 
+      if (batch.meta) this.recordUserAgent(batch.sid, batch.meta.userAgent)
       for (const command of batch.commands) this.applyCommand(batch.sid, command)
+      for (const message of errorMessagesOf(batch.events)) {
+        this.db
+          .prepare(
+            `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
+             ON CONFLICT DO UPDATE SET count = count + 1,
+               first_seen = min(first_seen, excluded.first_seen)`,
+          )
+          .run(batch.sid, message, span.start)
+      }
 
       this.db
         .prepare(
@@ -162,6 +181,17 @@ export class Store {
         )
       return 'stored'
     })()
+  }
+
+  /** The session's browser is the one its first page reported. */
+  private recordUserAgent(sessionId: string, userAgent: string): void {
+    const agent = parseUserAgent(userAgent)
+    this.db
+      .prepare(
+        `UPDATE sessions SET browser = ?, os = ?, device = ?
+         WHERE id = ? AND browser IS NULL`,
+      )
+      .run(agent.browser, agent.os, agent.device, sessionId)
   }
 
   /**
@@ -218,11 +248,15 @@ export class Store {
       this.db.prepare('SELECT * FROM pages ORDER BY started_at, id').all() as PageRow[],
       this.db.prepare('SELECT * FROM tags ORDER BY first_seen, key').all() as TagRow[],
       this.db.prepare('SELECT * FROM string_tags ORDER BY first_seen, tag').all() as StringTagRow[],
+      this.db.prepare('SELECT * FROM errors ORDER BY first_seen, message').all() as ErrorRow[],
     )
   }
 
   getSummary(id: string): SessionSummary | undefined {
-    return this.getDetail(id)
+    const detail = this.getDetail(id)
+    if (!detail) return undefined
+    const { pageList: _pages, tagTimes: _times, ...summary } = detail
+    return summary
   }
 
   getDetail(id: string): SessionDetail | undefined {
@@ -240,7 +274,11 @@ export class Store {
       .prepare('SELECT * FROM string_tags WHERE session_id = ? ORDER BY first_seen, tag')
       .all(id) as StringTagRow[]
 
-    const [summary] = this.summarize([session], pages, tags, stringTags)
+    const errors = this.db
+      .prepare('SELECT * FROM errors WHERE session_id = ? ORDER BY first_seen, message')
+      .all(id) as ErrorRow[]
+
+    const [summary] = this.summarize([session], pages, tags, stringTags, errors)
     return {
       ...summary!,
       pageList: pages.map(toPageSummary),
@@ -281,6 +319,7 @@ export class Store {
     pages: PageRow[],
     tags: TagRow[],
     stringTags: StringTagRow[],
+    errors: ErrorRow[],
   ): SessionSummary[] {
     const byId = new Map<string, SessionSummary>()
     for (const s of sessions) {
@@ -296,6 +335,10 @@ export class Store {
         pages: 0,
         events: s.event_count,
         urls: [],
+        browser: s.browser,
+        os: s.os,
+        device: s.device,
+        errors: [],
       })
     }
     for (const p of pages) {
@@ -309,6 +352,7 @@ export class Store {
       if (summary) summary.tags[t.key] = JSON.parse(t.value) as TagValue
     }
     for (const t of stringTags) byId.get(t.session_id)?.stringTags.push(t.tag)
+    for (const e of errors) byId.get(e.session_id)?.errors.push(e.message)
     return [...byId.values()]
   }
 }
@@ -324,6 +368,7 @@ function migrate(db: Database.Database): void {
   for (const migration of migrations.filter((m) => m.version > current)) {
     db.transaction(() => {
       db.exec(migration.sql)
+      migration.backfill?.(db)
       db.pragma(`user_version = ${migration.version}`)
     })()
   }

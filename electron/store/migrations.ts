@@ -1,11 +1,18 @@
+import type Database from 'better-sqlite3'
+import { gunzipSync } from 'node:zlib'
+import { errorMessagesOf } from '../../shared/wire'
+import { parseUserAgent } from '../../shared/userAgent'
+
 /**
  * Numbered schema migrations. `PRAGMA user_version` holds the last one applied; each runs in
  * its own transaction, in order, and never changes once released: a change is a new entry.
+ * `sql` changes the schema; `backfill` then derives new columns from the data already kept.
  */
 export interface Migration {
   version: number
   description: string
   sql: string
+  backfill?: (db: Database.Database) => void
 }
 
 export const migrations: Migration[] = [
@@ -68,6 +75,63 @@ export const migrations: Migration[] = [
         PRIMARY KEY (session_id, tab_id, page_id, seq)
       );
     `,
+  },
+  {
+    version: 2,
+    description: 'browser, OS and device of each session; error messages',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN browser TEXT;
+      ALTER TABLE sessions ADD COLUMN os TEXT;
+      ALTER TABLE sessions ADD COLUMN device TEXT;
+
+      CREATE TABLE errors (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        message TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        count INTEGER NOT NULL DEFAULT 1,
+        PRIMARY KEY (session_id, message)
+      );
+    `,
+    backfill(db) {
+      const firstPages = db
+        .prepare(
+          `SELECT session_id, meta FROM pages p WHERE meta IS NOT NULL AND started_at =
+             (SELECT min(started_at) FROM pages WHERE session_id = p.session_id)`,
+        )
+        .all() as { session_id: string; meta: string }[]
+      const setAgent = db.prepare(
+        'UPDATE sessions SET browser = ?, os = ?, device = ? WHERE id = ?',
+      )
+      for (const page of firstPages) {
+        const { userAgent } = JSON.parse(page.meta) as { userAgent?: string }
+        if (!userAgent) continue
+        const agent = parseUserAgent(userAgent)
+        setAgent.run(agent.browser, agent.os, agent.device, page.session_id)
+      }
+
+      // better-sqlite3 cannot write while a read is iterating: gather, then write.
+      const found: [string, string, number][] = []
+      const chunks = db
+        .prepare('SELECT session_id, first_ts, body FROM chunks')
+        .iterate() as IterableIterator<{
+        session_id: string
+        first_ts: number | null
+        body: Buffer
+      }>
+      for (const chunk of chunks) {
+        const { events } = JSON.parse(gunzipSync(chunk.body).toString('utf8')) as {
+          events: { type: number; data?: unknown }[]
+        }
+        for (const message of errorMessagesOf(events)) {
+          found.push([chunk.session_id, message, chunk.first_ts ?? 0])
+        }
+      }
+      const addError = db.prepare(
+        `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
+         ON CONFLICT DO UPDATE SET count = count + 1`,
+      )
+      for (const row of found) addError.run(...row)
+    },
   },
 ]
 
