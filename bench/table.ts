@@ -3,8 +3,19 @@ export function printTable(header: string[], rows: (string | number)[][]): void 
   const cells = [header, ...rows.map((r) => r.map(String))]
   const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)))
   for (const [n, row] of cells.entries()) {
-    process.stdout.write(`${row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`)
-    if (n === 0) process.stdout.write(`${widths.map((w) => '-'.repeat(w)).join('  ').trimEnd()}\n`)
+    process.stdout.write(
+      `${row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    )
+    if (n === 0)
+      process.stdout.write(
+        `${widths
+          .map((w) => '-'.repeat(w))
+          .join('  ')
+          .trimEnd()}\n`,
+      )
   }
 }
 
