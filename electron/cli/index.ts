@@ -9,6 +9,11 @@ import { DataDirError, resolveDataDir } from '../paths'
 import { DEFAULT_PORT } from '../server/startServer'
 import { startBackend } from '../service/startBackend'
 import { Store } from '../store/Store'
+import { BundleError, importBundle } from '../bundle/readBundle'
+import { writeBundle } from '../bundle/writeBundle'
+import { appRoot } from '../paths'
+import { existsSync, readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 
 /** A failure the user can fix: printed as one line, exit status 1. */
 class UsageError extends Error {}
@@ -110,6 +115,91 @@ function events(id: string, options: { data?: string }): void {
   out(JSON.stringify(pages.flatMap((p) => p.events)))
 }
 
+/** Prints progress on long work: nothing for the first second, then at most once a second. */
+function progressPrinter(): (line: string) => void {
+  const started = Date.now()
+  let last = 0
+  return (line) => {
+    const now = Date.now()
+    if (now - started < 1000 || now - last < 1000) return
+    last = now
+    process.stderr.write(process.stderr.isTTY ? `\r${line}\u001b[K` : `${line}\n`)
+  }
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
+}
+
+function appVersion(): string {
+  const manifest = JSON.parse(readFileSync(resolve(appRoot(), 'package.json'), 'utf8'))
+  return (manifest as { version: string }).version
+}
+
+async function exportSessions(
+  query: string,
+  options: { data?: string; out: string; force?: boolean },
+): Promise<void> {
+  const file = resolve(options.out)
+  if (existsSync(file) && !options.force) {
+    throw new UsageError(`${file} exists: choose another name, or add --force to replace it`)
+  }
+
+  const store = Store.open(resolveDataDir(options.data, 'read'))
+  try {
+    const index = new SessionIndex()
+    for (const summary of store.listSummaries()) index.upsert(summary)
+    const ids = index.search(query).map((s) => s.id)
+    if (ids.length === 0) {
+      process.stderr.write('No sessions match: nothing written.\n')
+      return
+    }
+
+    const progress = progressPrinter()
+    const counts = await writeBundle(store, ids, file, {
+      appVersion: appVersion(),
+      query,
+      onProgress: (p) =>
+        progress(`Exporting ${p.sessions}/${p.totalSessions} sessions, ${megabytes(p.bytes)}`),
+    })
+    if (process.stderr.isTTY) process.stderr.write('\r\u001b[K')
+    out(
+      `Exported ${counts.sessions} session${counts.sessions === 1 ? '' : 's'} ` +
+        `(${counts.chunks} chunks, ${megabytes(counts.bytes)}) to ${file}`,
+    )
+  } finally {
+    store.close()
+  }
+}
+
+async function importBundles(files: string[], options: { data?: string }): Promise<void> {
+  const dataDir = resolveDataDir(options.data, 'write')
+  const store = Store.open(dataDir)
+  try {
+    for (const file of files) {
+      const progress = progressPrinter()
+      try {
+        const result = await importBundle(store, resolve(file), {
+          stagingParent: dataDir,
+          onProgress: (read, total) =>
+            progress(`Importing ${file}: ${Math.floor((100 * read) / total)}%`),
+        })
+        if (process.stderr.isTTY) process.stderr.write('\r\u001b[K')
+        out(
+          `${file}: ${result.sessions} session${result.sessions === 1 ? '' : 's'} ` +
+            `(${result.added} new), ${result.chunks} chunks`,
+        )
+      } catch (error) {
+        if (!(error instanceof BundleError)) throw error
+        process.stderr.write(`replaydesk: ${file}: ${error.message}; nothing imported\n`)
+        process.exitCode = 1
+      }
+    }
+  } finally {
+    store.close()
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('replaydesk')
     .description('Self-hosted session replay: collect, search and replay recorded sessions.')
@@ -132,11 +222,9 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON array of session summaries')
     // A negated term (`-plan:free`) looks like an option; let it through as query text.
     .allowUnknownOption()
-    .action((words: string[], options: { data?: string; json?: boolean }) => {
-      const typo = words.find((w) => w.startsWith('--'))
-      if (typo) throw new UsageError(`unknown option ${typo} (see replaydesk search --help)`)
-      search(words.join(' '), options)
-    })
+    .action((words: string[], options: { data?: string; json?: boolean }) =>
+      search(queryOf(words), options),
+    )
 
   program
     .command('show')
@@ -153,7 +241,33 @@ export function buildProgram(): Command {
     .option(dataOption[0]!, dataOption[1])
     .action(events)
 
+  program
+    .command('export')
+    .description('write matching sessions (all of them without a query) to one bundle file')
+    .argument('[query...]', 'a query, as for search')
+    .requiredOption('--out <file>', 'the bundle to write, e.g. sessions.replaydesk')
+    .option('--force', 'replace the file if it exists')
+    .option(dataOption[0]!, dataOption[1])
+    .allowUnknownOption()
+    .action((words: string[], options: { data?: string; out: string; force?: boolean }) =>
+      exportSessions(queryOf(words), options),
+    )
+
+  program
+    .command('import')
+    .description('merge bundles into the store; importing a bundle twice adds nothing')
+    .argument('<files...>', 'bundle files written by replaydesk export')
+    .option(dataOption[0]!, dataOption[1])
+    .action(importBundles)
+
   return program
+}
+
+/** The words of a query; a word that looks like a long option is a typo, not a query term. */
+function queryOf(words: string[]): string {
+  const typo = words.find((w) => w.startsWith('--'))
+  if (typo) throw new UsageError(`unknown option ${typo} (see --help)`)
+  return words.join(' ')
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -12,6 +12,15 @@ import type { Batch, TagCommand } from '../../shared/wire'
 import { errorMessagesOf, EventType } from '../../shared/wire'
 import { parseUserAgent } from '../../shared/userAgent'
 import { LATEST_VERSION, migrations } from './migrations'
+import {
+  mergeStaged,
+  readChunkBody,
+  readSessionRecord,
+  stageChunk,
+  stageSessionRecord,
+  type ChunkKey,
+  type SessionRecord,
+} from './bundleRows'
 
 export const DATABASE_FILE = 'replaydesk.db'
 
@@ -312,6 +321,42 @@ export class Store {
       else pages.push({ page: row.page_id, events: [...batch.events] })
     }
     return pages
+  }
+
+  // Bundles (electron/bundle/): a session's rows out, a staged bundle's rows in.
+
+  readSessionRecord(id: string): SessionRecord | undefined {
+    return readSessionRecord(this.db, id)
+  }
+
+  readChunkBody(id: string, key: ChunkKey): Buffer {
+    return readChunkBody(this.db, id, key)
+  }
+
+  stageSessionRecord(record: SessionRecord): void {
+    stageSessionRecord(this.db, record)
+  }
+
+  stageChunk(id: string, chunk: SessionRecord['chunks'][number], body: Buffer): void {
+    stageChunk(this.db, id, chunk, body)
+  }
+
+  /** Merges a staging store's file into this one in one transaction; returns new sessions. */
+  mergeStaged(stagingFile: string): number {
+    return mergeStaged(this.db, stagingFile)
+  }
+
+  /**
+   * Runs `work` inside one read transaction, so everything it reads, across awaits, comes
+   * from the same moment even while batches keep arriving. Only for a connection of its own.
+   */
+  async readConsistently<T>(work: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN')
+    try {
+      return await work()
+    } finally {
+      this.db.exec('COMMIT')
+    }
   }
 
   private summarize(
