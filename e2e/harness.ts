@@ -40,8 +40,16 @@ export interface Serving {
 }
 
 /** Starts `replaydesk serve --port 0` and waits for the addresses it prints. */
-export async function serve(dataDir: string): Promise<Serving> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', dataDir])
+export async function serve(dataDir: string, extraArgs: string[] = []): Promise<Serving> {
+  const child = spawn(process.execPath, [
+    bin,
+    'serve',
+    '--port',
+    '0',
+    '--data',
+    dataDir,
+    ...extraArgs,
+  ])
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))

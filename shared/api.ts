@@ -73,6 +73,15 @@ export interface ReplaydeskApi {
   getEvents(id: string): Promise<PageEvents[]>
   /** Where pages send their recordings: the collector's base URL. */
   getCollectorUrl(): Promise<string>
+  /** What the sessions shown come from: the data directory, or a bundle opened read-only. */
+  getLibrary(): Promise<LibraryInfo>
+}
+
+export interface LibraryInfo {
+  /** The bundle's file name when `serve --bundle` opened one; null for the data directory. */
+  bundle: string | null
+  /** True when nothing can be recorded or changed (a bundle is open). */
+  readOnly: boolean
 }
 
 /** The method names a transport may carry: the keys of the contract, nothing else. */
@@ -83,6 +92,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'getSession',
   'getEvents',
   'getCollectorUrl',
+  'getLibrary',
 ] satisfies ApiMethod[]
 
 /** An error that crosses a transport: a code the UI can act on and a message for people. */

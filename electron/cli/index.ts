@@ -13,7 +13,8 @@ import { BundleError, importBundle } from '../bundle/readBundle'
 import { writeBundle } from '../bundle/writeBundle'
 import { appRoot } from '../paths'
 import { existsSync, readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, resolve } from 'node:path'
+import { openBundle, type OpenedBundle } from '../bundle/openBundle'
 
 /** A failure the user can fix: printed as one line, exit status 1. */
 class UsageError extends Error {}
@@ -28,22 +29,30 @@ function parsePort(value: string): number {
   return port
 }
 
-async function serve(options: { port: number; data?: string }): Promise<void> {
-  const dataDir = resolveDataDir(options.data, 'write')
+async function serve(options: { port: number; data?: string; bundle?: string }): Promise<void> {
+  const opened = options.bundle ? await openBundleOrExplain(options.bundle) : null
+  const dataDir = opened?.dataDir ?? resolveDataDir(options.data, 'write')
   const logger = createLogger(dataDir)
-  const backend = await startBackend({ dataDir, port: options.port, logger, serveUi: true }).catch(
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EADDRINUSE') {
-        throw new UsageError(`port ${options.port} is in use: pick another with --port`)
-      }
-      throw error
-    },
-  )
+  const bundle = options.bundle ? basename(options.bundle) : undefined
+  const backend = await startBackend({
+    dataDir,
+    port: options.port,
+    logger,
+    serveUi: true,
+    bundle,
+  }).catch((error: NodeJS.ErrnoException) => {
+    opened?.remove()
+    if (error.code === 'EADDRINUSE') {
+      throw new UsageError(`port ${options.port} is in use: pick another with --port`)
+    }
+    throw error
+  })
 
   out(`Collector: ${backend.server.collectorUrl}`)
   out(`Snippet:   ${backend.server.collectorUrl}/snippet.js`)
   out(`UI:        ${backend.server.uiUrl}`)
-  out(`Data:      ${dataDir}`)
+  if (opened) out(`Bundle:    ${resolve(options.bundle!)} (read-only)`)
+  else out(`Data:      ${dataDir}`)
   out('Press Ctrl+C to stop.')
   logger.info({ url: backend.server.collectorUrl }, 'serving')
 
@@ -51,6 +60,7 @@ async function serve(options: { port: number; data?: string }): Promise<void> {
     logger.info({ signal }, 'stopping')
     void backend.stop().then(() => {
       logger.flush()
+      opened?.remove()
       out('Stopped.')
       process.exit(0)
     })
@@ -136,6 +146,15 @@ function appVersion(): string {
   return (manifest as { version: string }).version
 }
 
+async function openBundleOrExplain(file: string): Promise<OpenedBundle> {
+  try {
+    return await openBundle(resolve(file))
+  } catch (error) {
+    if (error instanceof BundleError) throw new UsageError(`${file}: ${error.message}`)
+    throw error
+  }
+}
+
 async function exportSessions(
   query: string,
   options: { data?: string; out: string; force?: boolean },
@@ -212,6 +231,7 @@ export function buildProgram(): Command {
     .description('run the collector and the UI on 127.0.0.1')
     .option('--port <n>', `port to listen on; 0 picks a free one`, parsePort, DEFAULT_PORT)
     .option(dataOption[0]!, dataOption[1])
+    .option('--bundle <file>', 'show the sessions of a bundle, read-only, instead of the data')
     .action(serve)
 
   program

@@ -18,6 +18,8 @@ export interface CollectorOptions {
   index: SessionIndex
   /** The built snippet bundle served at `/snippet.js`. */
   snippetFile: string
+  /** Showing a bundle: batches are refused, since they would be lost on exit. */
+  readOnly?: boolean
 }
 
 /**
@@ -69,6 +71,9 @@ export class Collector {
 
   private async ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') throw new RequestError(405, 'use POST to send a batch')
+    if (this.options.readOnly) {
+      throw new RequestError(403, 'this Replaydesk shows a bundle read-only and records nothing')
+    }
 
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     if (!ACCEPTED_TYPES.has(type)) {

@@ -1,6 +1,7 @@
 import {
   ApiError,
   type PageEvents,
+  type LibraryInfo,
   type ReplaydeskApi,
   type SearchResult,
   type SessionDetail,
@@ -17,6 +18,7 @@ export class ReplaydeskService implements ReplaydeskApi {
     private readonly store: Store,
     private readonly index: SessionIndex,
     private readonly collectorUrl: () => string,
+    private readonly library: LibraryInfo = { bundle: null, readOnly: false },
   ) {}
 
   async searchSessions(query: string, limit = DEFAULT_LIMIT): Promise<SearchResult> {
@@ -42,5 +44,9 @@ export class ReplaydeskService implements ReplaydeskApi {
 
   async getCollectorUrl(): Promise<string> {
     return this.collectorUrl()
+  }
+
+  async getLibrary(): Promise<LibraryInfo> {
+    return this.library
   }
 }

@@ -14,6 +14,8 @@ export interface BackendOptions {
   /** Serve the UI and its API over HTTP (headless mode). The desktop window uses IPC. */
   serveUi: boolean
   store?: OpenStoreOptions
+  /** The data directory holds an opened bundle: show it, record nothing (`serve --bundle`). */
+  bundle?: string
 }
 
 export interface Backend {
@@ -30,9 +32,13 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   for (const summary of store.listSummaries()) index.upsert(summary)
   options.logger.info({ sessions: index.size }, 'index built')
 
-  const collector = new Collector({ store, index, snippetFile: builtSnippetFile() })
+  const readOnly = options.bundle !== undefined
+  const collector = new Collector({ store, index, snippetFile: builtSnippetFile(), readOnly })
   let collectorUrl = ''
-  const service = new ReplaydeskService(store, index, () => collectorUrl)
+  const service = new ReplaydeskService(store, index, () => collectorUrl, {
+    bundle: options.bundle ?? null,
+    readOnly,
+  })
   const server = await startServer({
     port: options.port,
     collector,

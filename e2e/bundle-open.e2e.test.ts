@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser } from 'playwright-core'
+import type { SessionSummary } from '../shared/api'
+import {
+  cli,
+  cliJson,
+  launchChromium,
+  makeDataDir,
+  serve,
+  serveSite,
+  waitFor,
+  type Serving,
+} from './harness'
+
+/**
+ * A bundle opened without importing it: `replaydesk serve --bundle FILE` shows its sessions
+ * in the UI, searchable and replayable, marked as the bundle's, and records nothing.
+ */
+describe('serve --bundle', () => {
+  const recorded = makeDataDir()
+  const elsewhere = makeDataDir()
+  const bundle = join(recorded.dir, 'shared.replaydesk')
+  let browser: Browser
+  let viewer: Serving
+  let session: SessionSummary
+
+  beforeAll(async () => {
+    const recorder = await serve(recorded.dir)
+    const site = await serveSite(recorder.collectorUrl)
+    browser = await launchChromium()
+    const page = await browser.newPage()
+    await page.goto(`${site.url}/shop.html`)
+    await page.click('#pay')
+    session = await waitFor('the session to be stored', () => {
+      const [s] = cliJson<SessionSummary[]>(['search', '--data', recorded.dir])
+      return s && s.events > 2 && s.tags.userId === 1258 ? s : undefined
+    })
+    await page.close()
+    site.close()
+    await recorder.stop()
+
+    expect(cli(['export', '--data', recorded.dir, '--out', bundle]).status).toBe(0)
+    viewer = await serve(elsewhere.dir, ['--bundle', bundle])
+  })
+
+  afterAll(async () => {
+    await browser?.close()
+    await viewer?.stop()
+    recorded.remove()
+    elsewhere.remove()
+  })
+
+  it('says which bundle it shows', () => {
+    expect(viewer.output()).toContain(`Bundle:    ${bundle} (read-only)`)
+  })
+
+  it('lists, finds and replays the bundle’s sessions, marked as the bundle’s', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await page.goto(viewer.uiUrl)
+
+    await page.locator('[data-testid=library-banner]', { hasText: 'shared.replaydesk' }).waitFor()
+    await page.fill('[data-testid=search]', 'userId:1258')
+    await page.locator('[data-testid=result-count]', { hasText: '1 session' }).waitFor()
+
+    await page.locator(`[data-session-id="${session.id}"]`).click()
+    const replay = page.frameLocator('[data-testid=replay-viewport] iframe')
+    await replay.locator('text=Payment accepted').waitFor({ timeout: 15_000 })
+    await page.close()
+  })
+
+  it('records nothing and leaves the data directory untouched', async () => {
+    const refused = await fetch(`${viewer.collectorUrl}/ingest`, { method: 'POST', body: '{}' })
+    expect(refused.status).toBe(403)
+    expect(existsSync(join(elsewhere.dir, 'replaydesk.db'))).toBe(false)
+  })
+
+  it('refuses a file that is not a bundle in one line', async () => {
+    const result = cli(['serve', '--port', '0', '--bundle', join(recorded.dir, 'replaydesk.db')])
+    expect(result.status).toBe(1)
+    expect(result.stderr.trim()).toMatch(/^replaydesk: .*replaydesk\.db: .*not a bundle/)
+  })
+})
