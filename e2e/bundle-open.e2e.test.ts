@@ -76,6 +76,30 @@ describe('serve --bundle', () => {
     expect(existsSync(join(elsewhere.dir, 'replaydesk.db'))).toBe(false)
   })
 
+  it('exports one session as a page that replays offline with no request', async () => {
+    const file = join(recorded.dir, 'session.html')
+    const exported = cli(['export', '--data', recorded.dir, '--html', '--out', file, session.id])
+    expect(exported.stdout).toMatch(/^Exported session \S+ as a page \([\d.]+ MB\) to /)
+
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
+    await context.setOffline(true)
+    const page = await context.newPage()
+    const requests: string[] = []
+    page.on('request', (r) => requests.push(r.url()))
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+
+    await page.goto(`file://${file}`)
+    await page.locator('body[data-state=ended]').waitFor({ timeout: 30_000 })
+    const replay = page.frameLocator('#viewport iframe')
+    await replay.locator('text=Payment accepted').waitFor()
+    expect(await page.locator('#title').textContent()).toBe('john@example.com')
+
+    expect(requests.filter((url) => !/^(file|data|about|blob):/.test(url))).toEqual([])
+    expect(problems).toEqual([])
+    await context.close()
+  })
+
   it('refuses a file that is not a bundle in one line', async () => {
     const result = cli(['serve', '--port', '0', '--bundle', join(recorded.dir, 'replaydesk.db')])
     expect(result.status).toBe(1)

@@ -11,6 +11,7 @@ import { startBackend } from '../service/startBackend'
 import { Store } from '../store/Store'
 import { BundleError, importBundle } from '../bundle/readBundle'
 import { writeBundle } from '../bundle/writeBundle'
+import { writeHtmlReplay } from '../bundle/writeHtmlReplay'
 import { appRoot } from '../paths'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
@@ -155,14 +156,19 @@ async function openBundleOrExplain(file: string): Promise<OpenedBundle> {
   }
 }
 
-async function exportSessions(
-  query: string,
-  options: { data?: string; out: string; force?: boolean },
-): Promise<void> {
+interface ExportCliOptions {
+  data?: string
+  out: string
+  force?: boolean
+  html?: boolean
+}
+
+async function exportSessions(query: string, options: ExportCliOptions): Promise<void> {
   const file = resolve(options.out)
   if (existsSync(file) && !options.force) {
     throw new UsageError(`${file} exists: choose another name, or add --force to replace it`)
   }
+  if (options.html) return exportHtml(query, file, options)
 
   const store = Store.open(resolveDataDir(options.data, 'read'))
   try {
@@ -189,6 +195,19 @@ async function exportSessions(
   } finally {
     store.close()
   }
+}
+
+/** One session as a self-contained page: `export --html --out FILE.html ID`. */
+async function exportHtml(id: string, file: string, options: ExportCliOptions): Promise<void> {
+  if (!/^\S+$/.test(id)) throw new UsageError('--html exports one session: give its id')
+  const { detail, pages } = withStore(options.data, (store) => ({
+    detail: store.getDetail(id),
+    pages: store.getEvents(id),
+  }))
+  if (!detail) throw new UsageError(`no session with id ${id}`)
+
+  const bytes = await writeHtmlReplay(detail, pages, file)
+  out(`Exported session ${id} as a page (${megabytes(bytes)}) to ${file}`)
 }
 
 async function importBundles(files: string[], options: { data?: string }): Promise<void> {
@@ -267,11 +286,10 @@ export function buildProgram(): Command {
     .argument('[query...]', 'a query, as for search')
     .requiredOption('--out <file>', 'the bundle to write, e.g. sessions.replaydesk')
     .option('--force', 'replace the file if it exists')
+    .option('--html', 'write one session (give its id) as a self-contained HTML page')
     .option(dataOption[0]!, dataOption[1])
     .allowUnknownOption()
-    .action((words: string[], options: { data?: string; out: string; force?: boolean }) =>
-      exportSessions(queryOf(words), options),
-    )
+    .action((words: string[], options: ExportCliOptions) => exportSessions(queryOf(words), options))
 
   program
     .command('import')
