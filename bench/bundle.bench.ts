@@ -25,8 +25,8 @@ export default async function run(): Promise<void> {
     const bundle = join(work, 'all.replaydesk')
 
     const exported = timed('node', [
-      '--require',
-      join(import.meta.dirname, 'reportMaxRss.cjs'),
+      '--import',
+      join(import.meta.dirname, 'reportMaxRss.mjs'),
       join(root, 'bin', 'replaydesk.js'),
       'export',
       '--data',
