@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
+import { ALL_FORMATS, FilePathSource, Input } from 'mediabunny'
 import type { SessionSummary } from '../shared/api'
+import { shortenInactivity } from '../shared/inactivity'
 import {
   cli,
   cliJson,
@@ -98,6 +100,48 @@ describe('serve --bundle', () => {
     expect(requests.filter((url) => !/^(file|data|about|blob):/.test(url))).toEqual([])
     expect(problems).toEqual([])
     await context.close()
+  })
+
+  it('renders one session as a video of the expected length', async () => {
+    const file = join(recorded.dir, 'session.webm')
+    const exported = cli([
+      'export',
+      '--data',
+      recorded.dir,
+      '--video',
+      '--speed',
+      '2',
+      '--out',
+      file,
+      session.id,
+    ])
+    expect(exported.status).toBe(0)
+
+    const events = JSON.parse(cli(['events', '--data', recorded.dir, session.id]).stdout)
+    const expectedSeconds = Math.ceil((shortenInactivity(events).duration / 2 / 1000) * 15) / 15
+    const input = new Input({ source: new FilePathSource(file), formats: ALL_FORMATS })
+    const track = (await input.getPrimaryVideoTrack())!
+    expect(track.codec).toBe('vp8')
+    expect(await input.computeDuration()).toBeCloseTo(expectedSeconds, 1)
+    expect(exported.stdout).toContain(`as a ${expectedSeconds.toFixed(1)} s video`)
+  })
+
+  it('says which browser a video needs when it finds none', () => {
+    const result = cli(
+      [
+        'export',
+        '--data',
+        recorded.dir,
+        '--video',
+        '--out',
+        join(recorded.dir, 'x.webm'),
+        session.id,
+      ],
+      { ...process.env, REPLAYDESK_CHROMIUM: '/nowhere/chromium' },
+    )
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain('renders with Chromium and found none')
+    expect(result.stderr).toContain('REPLAYDESK_CHROMIUM')
   })
 
   it('refuses a file that is not a bundle in one line', async () => {

@@ -19,8 +19,11 @@ export function makeDataDir(): { dir: string; remove(): void } {
 }
 
 /** Runs `replaydesk ARGS` to completion. */
-export function cli(args: string[]): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' })
+export function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env })
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr }
 }
 

@@ -63,3 +63,4 @@ export function appRoot(): string {
 export const builtSnippetFile = (): string => join(appRoot(), 'out', 'snippet', 'snippet.js')
 export const builtRendererDir = (): string => join(appRoot(), 'out', 'renderer')
 export const builtStandalonePlayer = (): string => join(appRoot(), 'out', 'standalone', 'player.js')
+export const builtVideoEncoder = (): string => join(appRoot(), 'out', 'standalone', 'encoder.js')

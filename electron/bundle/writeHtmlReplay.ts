@@ -118,4 +118,7 @@ footer { display: flex; align-items: center; gap: 12px; }
 #progress { flex: 1; accent-color: #4f5bd5; }
 #time { color: #687385; font-variant-numeric: tabular-nums; }
 .credit { margin: 0; color: #687385; font-size: 12px; }
+body.capture { padding: 0; gap: 0; background: #fff; }
+body.capture header, body.capture footer, body.capture .credit { display: none; }
+body.capture #stage { border: 0; border-radius: 0; }
 `

@@ -12,6 +12,8 @@ import { Store } from '../store/Store'
 import { BundleError, importBundle } from '../bundle/readBundle'
 import { writeBundle } from '../bundle/writeBundle'
 import { writeHtmlReplay } from '../bundle/writeHtmlReplay'
+import { writeVideoReplay } from '../bundle/writeVideoReplay'
+import { ChromiumMissingError } from '../bundle/findChromium'
 import { appRoot } from '../paths'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
@@ -21,6 +23,14 @@ import { openBundle, type OpenedBundle } from '../bundle/openBundle'
 class UsageError extends Error {}
 
 const out = (text: string): void => void process.stdout.write(`${text}\n`)
+
+function parseSpeed(value: string): number {
+  const speed = Number(value)
+  if (!(speed >= 0.25 && speed <= 64)) {
+    throw new InvalidArgumentError('a speed is a number from 0.25 to 64')
+  }
+  return speed
+}
 
 function parsePort(value: string): number {
   const port = Number(value)
@@ -161,6 +171,8 @@ interface ExportCliOptions {
   out: string
   force?: boolean
   html?: boolean
+  video?: boolean
+  speed: number
 }
 
 async function exportSessions(query: string, options: ExportCliOptions): Promise<void> {
@@ -168,7 +180,9 @@ async function exportSessions(query: string, options: ExportCliOptions): Promise
   if (existsSync(file) && !options.force) {
     throw new UsageError(`${file} exists: choose another name, or add --force to replace it`)
   }
+  if (options.html && options.video) throw new UsageError('choose --html or --video, not both')
   if (options.html) return exportHtml(query, file, options)
+  if (options.video) return exportVideo(query, file, options)
 
   const store = Store.open(resolveDataDir(options.data, 'read'))
   try {
@@ -208,6 +222,33 @@ async function exportHtml(id: string, file: string, options: ExportCliOptions): 
 
   const bytes = await writeHtmlReplay(detail, pages, file)
   out(`Exported session ${id} as a page (${megabytes(bytes)}) to ${file}`)
+}
+
+/** One session as a video: `export --video --out FILE.webm ID [--speed N]`. */
+async function exportVideo(id: string, file: string, options: ExportCliOptions): Promise<void> {
+  if (!/^\S+$/.test(id)) throw new UsageError('--video exports one session: give its id')
+  const { detail, pages } = withStore(options.data, (store) => ({
+    detail: store.getDetail(id),
+    pages: store.getEvents(id),
+  }))
+  if (!detail) throw new UsageError(`no session with id ${id}`)
+
+  const progress = progressPrinter()
+  try {
+    const video = await writeVideoReplay(detail, pages, file, {
+      speed: options.speed,
+      onProgress: (frame, frames) =>
+        progress(`Rendering frame ${frame}/${frames} (${Math.floor((100 * frame) / frames)}%)`),
+    })
+    if (process.stderr.isTTY) process.stderr.write('\r\u001b[K')
+    out(
+      `Exported session ${id} as a ${(video.durationMs / 1000).toFixed(1)} s video ` +
+        `(${video.frames} frames) to ${file}`,
+    )
+  } catch (error) {
+    if (error instanceof ChromiumMissingError) throw new UsageError(error.message)
+    throw error
+  }
 }
 
 async function importBundles(files: string[], options: { data?: string }): Promise<void> {
@@ -287,6 +328,8 @@ export function buildProgram(): Command {
     .requiredOption('--out <file>', 'the bundle to write, e.g. sessions.replaydesk')
     .option('--force', 'replace the file if it exists')
     .option('--html', 'write one session (give its id) as a self-contained HTML page')
+    .option('--video', 'render one session (give its id) as a WebM video')
+    .option('--speed <n>', 'replay speed of the video', parseSpeed, 1)
     .option(dataOption[0]!, dataOption[1])
     .allowUnknownOption()
     .action((words: string[], options: ExportCliOptions) => exportSessions(queryOf(words), options))

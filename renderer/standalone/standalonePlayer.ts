@@ -5,6 +5,11 @@
  */
 import { Replayer } from '@rrweb/replay'
 
+import type { CaptureGlobals } from '../../shared/videoCapture'
+
+/** Frame-by-frame control for `export --video`, present when the URL ends in #capture. */
+const captureGlobals = window as Window & CaptureGlobals
+
 interface ExportedSession {
   title: string
   subtitle: string
@@ -103,8 +108,25 @@ function start(): void {
     }
   })
 
+  if (location.hash === '#capture') {
+    document.body.classList.add('capture')
+    captureGlobals.replaydeskCapture = {
+      totalTime: total,
+      seek: async (ms) => {
+        replayer.pause(ms >= total ? total + 1 : ms)
+        await nextFrame()
+        await nextFrame()
+      },
+    }
+    return
+  }
+
   replayer.pause(0)
   setPlaying(true, 0)
+}
+
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => resolve()))
 }
 
 start()
