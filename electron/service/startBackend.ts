@@ -14,6 +14,8 @@ export interface BackendOptions {
   /** Serve the UI and its API over HTTP (headless mode). The desktop window uses IPC. */
   serveUi: boolean
   store?: OpenStoreOptions
+  /** The player document's address when the shell serves it itself (the desktop app). */
+  playerUrl?: string
 }
 
 export interface Backend {
@@ -32,7 +34,13 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
 
   const collector = new Collector({ store, index, snippetFile: builtSnippetFile() })
   let collectorUrl = ''
-  const service = new ReplaydeskService(store, index, () => collectorUrl)
+  let playerUrl = options.playerUrl ?? ''
+  const service = new ReplaydeskService(
+    store,
+    index,
+    () => collectorUrl,
+    () => playerUrl,
+  )
   const server = await startServer({
     port: options.port,
     collector,
@@ -49,6 +57,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     throw error
   })
   collectorUrl = server.collectorUrl
+  playerUrl = server.playerUrl ?? playerUrl
 
   return {
     service,
