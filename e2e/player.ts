@@ -5,7 +5,15 @@ import { INGEST_PATH } from '../shared/wire'
 /** Posts one batch of events to the collector, as the snippet (or anyone) could. */
 export async function sendBatch(
   collectorUrl: string,
-  batch: { sid: string; tab: string; page: string; seq: number; url: string; events: unknown[] },
+  batch: {
+    sid: string
+    tab: string
+    page: string
+    seq: number
+    url: string
+    events: unknown[]
+    commands?: unknown[]
+  },
 ): Promise<void> {
   const body = {
     v: 1,
@@ -23,7 +31,7 @@ export async function sendBatch(
       timeZone: 'UTC',
       userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36',
     },
-    commands: [],
+    commands: batch.commands ?? [],
     events: batch.events,
   }
   const response = await fetch(`${collectorUrl}${INGEST_PATH}`, {

@@ -14,6 +14,8 @@ export interface Marker {
   tab: string | null
   /** Recorded text (a tag, a URL, an error message): render it as text only. */
   label: string
+  /** The page a page-view marker stands for. */
+  page?: string
 }
 
 /** rrweb's IncrementalSource.MouseInteraction and MouseInteractions.Click. */
@@ -48,8 +50,11 @@ export function findMarkers(detail: SessionDetail, pages: readonly PageEvents[])
     const label = t.key === null ? String(t.value) : `${t.key}: ${formatTagValue(t.value)}`
     markers.push({ kind: 'tag', ts: Date.parse(t.firstSeenAt), tab: null, label })
   }
+  // A page view is marked where its first snapshot shows it, a little after it started.
+  const shownAt = new Map(pages.map((p) => [p.page, firstSnapshotTs(p.events as RawEvent[])]))
   for (const p of detail.pageList) {
-    markers.push({ kind: 'page', ts: Date.parse(p.startedAt), tab: p.tab, label: p.url })
+    const ts = shownAt.get(p.id) ?? Date.parse(p.startedAt)
+    markers.push({ kind: 'page', ts, tab: p.tab, label: p.url, page: p.id })
   }
   for (const page of pages) {
     const tab = tabOf.get(page.page) ?? null
@@ -58,6 +63,10 @@ export function findMarkers(detail: SessionDetail, pages: readonly PageEvents[])
   }
 
   return markers.sort((a, b) => a.ts - b.ts)
+}
+
+function firstSnapshotTs(events: readonly RawEvent[]): number | undefined {
+  return events.find((e) => e.type === EventType.FullSnapshot)?.timestamp
 }
 
 function findClicks(events: readonly RawEvent[], tab: string | null): Marker[] {

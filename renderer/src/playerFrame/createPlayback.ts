@@ -20,6 +20,8 @@ export function createPlayback(
   let startTs = 0
   let endTs = 0
   let playing = false
+  /** The moment a seek asked for while paused: what the UI shows, not rrweb's extra 1 ms. */
+  let pausedAtTs: number | null = null
   let skipping = false
   let frame = 0
   let lastReport = 0
@@ -110,6 +112,7 @@ export function createPlayback(
     // At the end, play starts over.
     replayer.play(offset >= endTs - startTs ? 0 : Math.max(0, offset))
     playing = true
+    pausedAtTs = null
     cancelAnimationFrame(frame)
     frame = requestAnimationFrame(tick)
   }
@@ -118,12 +121,13 @@ export function createPlayback(
     if (!replayer) return
     playing = false
     cancelAnimationFrame(frame)
+    pausedAtTs = atTs ?? null
     if (atTs === undefined) {
       replayer.pause()
     } else {
-      // rrweb applies the events strictly before the offset; one more shows the last one.
-      const offset = Math.max(0, atTs - startTs)
-      replayer.pause(offset >= endTs - startTs ? offset + 1 : offset)
+      // rrweb applies the events strictly before the offset; one more millisecond shows
+      // those at the moment asked for too, the last event included.
+      replayer.pause(Math.max(0, atTs - startTs) + 1)
     }
     report()
   }
@@ -139,7 +143,7 @@ export function createPlayback(
 
   function report(): void {
     if (!replayer) return
-    const ts = Math.min(startTs + replayer.getCurrentTime(), endTs)
+    const ts = pausedAtTs ?? Math.min(startTs + replayer.getCurrentTime(), endTs)
     post({ kind: 'state', ts, playing, href: hrefAt(ts), skipping })
   }
 
@@ -154,7 +158,7 @@ export function createPlayback(
 
   /** Scales the recorded viewport to the frame; the replay iframe keeps its recorded size. */
   function fitToStage(): void {
-    const scale = Math.min(innerWidth / recorded.width, innerHeight / recorded.height, 2)
+    const scale = Math.min(innerWidth / recorded.width, innerHeight / recorded.height, 1)
     viewport.style.width = `${recorded.width}px`
     viewport.style.height = `${recorded.height}px`
     viewport.style.transform = `translate(-50%, -50%) scale(${scale})`
