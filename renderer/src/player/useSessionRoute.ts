@@ -1,16 +1,5 @@
 import { onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue'
-
-/** `#/session/ID?t=MS`: a session, and a moment in it as milliseconds from its start. */
-const ROUTE = /^#\/session\/([\w-]{1,64})(?:\?t=(\d{1,10}))?$/
-
-export function parseSessionRoute(hash: string): { id: string; startMs: number } | null {
-  const match = ROUTE.exec(hash)
-  return match ? { id: match[1]!, startMs: Number(match[2] ?? 0) } : null
-}
-
-export function formatSessionRoute(id: string, ms?: number): string {
-  return ms === undefined ? `#/session/${id}` : `#/session/${id}?t=${Math.round(ms)}`
-}
+import { formatSessionHash, parseSessionHash } from '../../../shared/links'
 
 /**
  * Keeps the address and the selected session in step, so every session has a link and the
@@ -20,16 +9,16 @@ export function useSessionRoute(selectedId: Ref<string | null>, select: (id: str
   const startMs = ref(0)
 
   function follow(): void {
-    const route = parseSessionRoute(location.hash)
+    const route = parseSessionHash(location.hash)
     if (!route) return
-    startMs.value = route.startMs
+    startMs.value = route.ms
     if (selectedId.value !== route.id) select(route.id)
   }
 
   watch(selectedId, (id) => {
-    if (!id || parseSessionRoute(location.hash)?.id === id) return
+    if (!id || parseSessionHash(location.hash)?.id === id) return
     startMs.value = 0
-    history.pushState(null, '', formatSessionRoute(id))
+    history.pushState(null, '', formatSessionHash(id))
   })
 
   onMounted(() => {
