@@ -5,7 +5,15 @@ import type { ToPlayerMessage } from '../../../shared/playerProtocol'
 export const FIRST_WINDOW_MS = 60_000
 /** Each further request while streaming. */
 export const NEXT_WINDOW_MS = 5 * 60_000
-/** A live session is asked for new events this often once everything stored is loaded. */
+/** Streaming stays this far ahead of the playhead, and waits once it is. */
+export const LOOKAHEAD_MS = 5 * 60_000
+/**
+ * The most the player holds. Past it, the stream starts again from the snapshot before the
+ * playhead, so memory follows the loaded window, not the length of the recording.
+ */
+export const MAX_LOADED_MS = 15 * 60_000
+/** How often a waiting stream looks again: at the playhead, or for a live session's news. */
+const WAIT_MS = 1000
 const LIVE_POLL_MS = 3000
 
 /**
@@ -18,6 +26,7 @@ export function useEventStream(
   sessionId: string,
   send: (message: ToPlayerMessage) => void,
   onError: (message: string) => void,
+  playhead: () => { ts: number; playing: boolean },
 ) {
   let generation = 0
   let loadedFromTs = Infinity
@@ -48,8 +57,16 @@ export function useEventStream(
 
   async function streamRest(tab: string, ticket: number, complete: boolean): Promise<void> {
     while (ticket === generation && !stopped) {
-      if (complete) await new Promise((r) => setTimeout(r, LIVE_POLL_MS))
+      if (complete) await sleep(LIVE_POLL_MS)
+      else if (loadedUntilTs > playhead().ts + LOOKAHEAD_MS) {
+        await sleep(WAIT_MS)
+        continue
+      }
       if (ticket !== generation || stopped) return
+      if (loadedUntilTs - loadedFromTs > MAX_LOADED_MS) {
+        const { ts, playing } = playhead()
+        return open(tab, ts, playing)
+      }
 
       const untilTs = loadedUntilTs + NEXT_WINDOW_MS
       const next = await api
@@ -80,4 +97,8 @@ export function useEventStream(
   }
 
   return { open, isLoaded, stop }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
