@@ -64,7 +64,8 @@ describe('a recorded page replayed by the player', () => {
   })
 
   it('ends on the same text and, within a tolerance, the same picture as the live page', async () => {
-    const page = await browser.newPage({ viewport: { width: 1500, height: 950 } })
+    // Room for the recorded 800×600 at full size, so the pictures compare pixel for pixel.
+    const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } })
     await openSession(page, server.uiUrl, session.id, session.durationMs)
     const replay = replayOf(page)
     await replay.locator('text=Thank you for your order').waitFor()
@@ -104,7 +105,9 @@ async function differingPixels(browser: Browser, a: Buffer, b: Buffer): Promise<
           return context.getImageData(0, 0, bitmap.width, bitmap.height)
         }
         const [x, y] = await Promise.all([decode(pngA!), decode(pngB!)])
-        if (x.width !== y.width || x.height !== y.height) return 1
+        if (x.width !== y.width || x.height !== y.height) {
+          throw new Error(`sizes differ: ${x.width}×${x.height} and ${y.width}×${y.height}`)
+        }
         let differing = 0
         for (let i = 0; i < x.data.length; i += 4) {
           const delta = Math.max(

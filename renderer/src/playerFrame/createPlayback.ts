@@ -161,7 +161,10 @@ export function createPlayback(
     const scale = Math.min(innerWidth / recorded.width, innerHeight / recorded.height, 1)
     viewport.style.width = `${recorded.width}px`
     viewport.style.height = `${recorded.height}px`
-    viewport.style.transform = `translate(-50%, -50%) scale(${scale})`
+    // Centred on whole pixels, so an unscaled replay is as sharp as the page was.
+    viewport.style.left = `${Math.round((innerWidth - recorded.width * scale) / 2)}px`
+    viewport.style.top = `${Math.round((innerHeight - recorded.height * scale) / 2)}px`
+    viewport.style.transform = `scale(${scale})`
   }
 
   return { handle }
