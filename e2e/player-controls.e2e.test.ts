@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { launchChromium, makeDataDir, serve, type Serving } from './harness'
-import { buildMarkedSession, MARKED } from './fixtures/markedSession'
+import { buildLiveSession, buildMarkedSession, MARKED } from './fixtures/markedSession'
 import { openSession, replayOf, sendBatch } from './player'
 
 /**
@@ -123,9 +123,35 @@ describe('the player', () => {
   })
 
   it('skips inactivity by default, with a threshold that can be changed', async () => {
-    await openAt(1)
+    // After the rage click at 5.4 s nothing happens until 20 s: longer than 10 s.
+    await openAt(5)
     expect(await page.locator('[data-testid=skip-inactive]').isChecked()).toBe(true)
     expect(await page.locator('[data-testid=skip-threshold]').inputValue()).toBe('10')
+    await page.click('[data-testid=play-pause]')
+    await page.locator('[data-testid=current-url] .skipping').waitFor()
+
+    await openAt(5)
+    await page.locator('[data-testid=skip-threshold]').fill('60')
+    await page.locator('[data-testid=skip-threshold]').press('Enter')
+    await page.click('[data-testid=play-pause]')
+    await page.locator('[data-testid=play-pause][aria-label=Pause]').waitFor()
+    await page.waitForTimeout(2500)
+    expect(await page.locator('[data-testid=current-url] .skipping').count()).toBe(0)
+    const shown = await page.locator('[data-testid=time]').textContent()
+    expect(Number(/^\s*(\d+)s/.exec(shown ?? '')?.[1])).toBeLessThan(12)
+  })
+
+  it('follows a session still being recorded, playing its new events as they arrive', async () => {
+    const t0 = Date.now() - 3000
+    const live = buildLiveSession(t0)
+    await sendBatch(server.collectorUrl, live.first)
+    await page?.close()
+    page = await context.newPage()
+    await openSession(page, server.uiUrl, live.first.sid)
+    await replayOf(page).locator('text=Live one').waitFor()
+
+    await sendBatch(server.collectorUrl, live.next(Date.now()))
+    await replayOf(page).locator('text=Live two').waitFor({ timeout: 20_000 })
   })
 
   it('copies a link to the moment shown', async () => {

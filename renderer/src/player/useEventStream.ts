@@ -49,8 +49,10 @@ export function useEventStream(
     }
 
     const first = window.events[0] as { timestamp: number }
+    const last = window.events[window.events.length - 1] as { timestamp: number }
     loadedFromTs = first.timestamp
-    loadedUntilTs = atTs + FIRST_WINDOW_MS
+    // A live session's newest events may still be arriving: only move past what came.
+    loadedUntilTs = window.complete ? last.timestamp : atTs + FIRST_WINDOW_MS
     send({ kind: 'load', events: window.events as never, atTs, play })
     void streamRest(tab, ticket, window.complete)
   }

@@ -22,6 +22,8 @@ export function createPlayback(
   let playing = false
   /** The moment a seek asked for while paused: what the UI shows, not rrweb's extra 1 ms. */
   let pausedAtTs: number | null = null
+  /** Played to the end: a live session's new events play on as they arrive. */
+  let caughtUp = false
   let skipping = false
   let frame = 0
   let lastReport = 0
@@ -60,6 +62,7 @@ export function createPlayback(
   function load(events: RecordedEvent[], atTs: number, autoplay: boolean): void {
     replayer?.destroy()
     pages = []
+    caughtUp = false
     noteEvents(events)
 
     replayer = new Replayer(events as ReplayerEvents, {
@@ -81,6 +84,7 @@ export function createPlayback(
     })
     replayer.on('finish', () => {
       playing = false
+      caughtUp = true
       report()
       post({ kind: 'finish', ts: endTs })
     })
@@ -94,8 +98,15 @@ export function createPlayback(
   function append(events: RecordedEvent[]): void {
     if (!replayer) return
     noteEvents(events)
-    for (const event of events) replayer.addEvent(event as ReplayerEvents[number] & object)
-    endTs = Math.max(endTs, replayer.getMetaData().endTime)
+    const previousEndTs = endTs
+    const current = replayer
+    for (const event of events) current.addEvent(event as ReplayerEvents[number] & object)
+    // rrweb adds events in a microtask each; this one runs after them.
+    void Promise.resolve().then(() => {
+      if (current !== replayer) return
+      endTs = Math.max(endTs, current.getMetaData().endTime)
+      if (caughtUp && endTs > previousEndTs) play(previousEndTs)
+    })
   }
 
   function noteEvents(events: RecordedEvent[]): void {
@@ -113,6 +124,7 @@ export function createPlayback(
     replayer.play(offset >= endTs - startTs ? 0 : Math.max(0, offset))
     playing = true
     pausedAtTs = null
+    caughtUp = false
     cancelAnimationFrame(frame)
     frame = requestAnimationFrame(tick)
   }
@@ -120,6 +132,7 @@ export function createPlayback(
   function pause(atTs?: number): void {
     if (!replayer) return
     playing = false
+    caughtUp = false
     cancelAnimationFrame(frame)
     pausedAtTs = atTs ?? null
     if (atTs === undefined) {
