@@ -109,6 +109,10 @@ describe('the player', () => {
     await page.locator('[data-testid=shortcut-help]', { hasText: 'Shift + ← →' }).waitFor()
     await page.keyboard.press('?')
     await page.locator('[data-testid=shortcut-help]').waitFor({ state: 'detached' })
+    await page.keyboard.press('?')
+    await page.locator('[data-testid=shortcut-help]').waitFor()
+    await page.keyboard.press('Escape')
+    await page.locator('[data-testid=shortcut-help]').waitFor({ state: 'detached' })
   })
 
   it('plays and pauses with space, even with the play button focused', async () => {

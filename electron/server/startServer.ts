@@ -19,7 +19,7 @@ export const TOKEN_HEADER = 'x-replaydesk-token'
  * The UI document's policy. The replay itself runs in the player frame, on the player's own
  * origin, the only other document the UI may frame.
  */
-function buildUiCsp(playerOrigin: string): string {
+function buildUiCsp(playerOrigin: string | null): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
@@ -27,7 +27,7 @@ function buildUiCsp(playerOrigin: string): string {
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
     "connect-src 'self'",
-    `frame-src 'self' about: ${playerOrigin}`,
+    `frame-src 'self' about:${playerOrigin ? ` ${playerOrigin}` : ''}`,
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",
@@ -65,7 +65,7 @@ export interface RunningServer {
 /** One loopback HTTP server for the collector and, in headless mode, the UI and its API. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let port = options.port
-  let uiCsp = buildUiCsp("'none'")
+  let uiCsp = buildUiCsp(null)
   const server = createServer((req, res) => {
     route(req, res, port, uiCsp, options).catch((error: unknown) => {
       options.logger.error({ err: error }, 'request failed')
@@ -83,7 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const player = options.ui
     ? await startPlayerServer({ dir: options.ui.dir, collectorUrl, logger: options.logger })
     : null
-  uiCsp = buildUiCsp(player ? new URL(player.playerUrl).origin : "'none'")
+  uiCsp = buildUiCsp(player ? new URL(player.playerUrl).origin : null)
 
   return {
     collectorUrl,

@@ -6,6 +6,7 @@ export type ShortcutAction =
   | { do: 'speed'; speed: number }
   | { do: 'fullscreen' }
   | { do: 'help' }
+  | { do: 'close' }
 
 /** How far the arrow keys move. */
 export const STEP_MS = 5000
@@ -16,7 +17,7 @@ export const SHORTCUT_HELP: { keys: string; what: string }[] = [
   { keys: 'Shift + ← →', what: 'previous / next marker' },
   { keys: '1 2 3 4 5', what: 'speed 1× 2× 4× 8× 16×' },
   { keys: 'F', what: 'fullscreen' },
-  { keys: '?', what: 'this help' },
+  { keys: '?', what: 'this help (Esc closes it)' },
 ]
 
 const SPEED_KEYS: Record<string, number> = { '1': 1, '2': 2, '3': 4, '4': 8, '5': 16 }
@@ -30,6 +31,7 @@ export function shortcutFor(key: string, shift: boolean): ShortcutAction | null 
   if (key in SPEED_KEYS) return { do: 'speed', speed: SPEED_KEYS[key]! }
   if (key === 'f') return { do: 'fullscreen' }
   if (key === '?') return { do: 'help' }
+  if (key === 'Escape') return { do: 'close' }
   return null
 }
 

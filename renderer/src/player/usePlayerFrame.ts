@@ -1,7 +1,6 @@
 import { onBeforeUnmount, onMounted, ref, type Ref } from 'vue'
 import {
   fromPlayerMessage,
-  toPlayerMessage,
   type FromPlayerMessage,
   type ToPlayerMessage,
 } from '../../../shared/playerProtocol'
@@ -32,7 +31,8 @@ export function usePlayerFrame(
       queue.push(message)
       return
     }
-    target.postMessage(toPlayerMessage.parse(message), playerOrigin())
+    // Typed by construction; the frame checks the shape on arrival.
+    target.postMessage(message, playerOrigin())
   }
 
   function receive(event: MessageEvent): void {

@@ -38,7 +38,7 @@ window.addEventListener('message', (event: MessageEvent) => {
 })
 
 // Shortcuts work wherever focus is: keys pressed in the frame go to the UI.
-const FORWARDED = /^( |Arrow(Left|Right)|[1-5]|\?|f|k)$/
+const FORWARDED = /^( |Arrow(Left|Right)|[1-5]|\?|f|k|Escape)$/
 window.addEventListener('keydown', (event) => {
   if (!FORWARDED.test(event.key)) return
   event.preventDefault()
