@@ -115,6 +115,15 @@ describe('the player', () => {
     await page.locator('[data-testid=shortcut-help]').waitFor({ state: 'detached' })
   })
 
+  it('puts the player alone on the screen with F, and back', async () => {
+    await openAt(1)
+    await page.locator('h1').first().click()
+    await page.keyboard.press('f')
+    await page.waitForFunction(() => document.fullscreenElement?.classList.contains('player'))
+    await page.keyboard.press('f')
+    await page.waitForFunction(() => document.fullscreenElement === null)
+  })
+
   it('plays and pauses with space, even with the play button focused', async () => {
     await openAt(1)
     const button = page.locator('[data-testid=play-pause]')

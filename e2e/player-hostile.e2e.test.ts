@@ -108,8 +108,17 @@ describe('a hostile recording', () => {
       .locator('[data-pwned]')
       .count()
     const playerUrl = await page.locator('[data-testid=player-frame]').getAttribute('src')
+    const sandboxes = [
+      await page.locator('[data-testid=player-frame]').getAttribute('sandbox'),
+      await page
+        .frameLocator('[data-testid=player-frame]')
+        .locator('[data-testid=player-viewport] iframe')
+        .getAttribute('sandbox'),
+    ]
     await context.close()
 
+    // The player runs its own script only; rrweb's replay frame runs none.
+    expect(sandboxes).toEqual(['allow-scripts allow-same-origin', 'allow-same-origin'])
     expect(pwned).toBe(0)
     expect(parentPwned).toBe(0)
     expect(dialogs).toEqual([])
