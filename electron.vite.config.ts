@@ -33,7 +33,13 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: 'out/renderer',
-      rolldownOptions: { input: { index: resolve('renderer/index.html') } },
+      rolldownOptions: {
+        input: {
+          index: resolve('renderer/index.html'),
+          // The player document: its own origin, rrweb's Replayer and nothing privileged.
+          player: resolve('renderer/player.html'),
+        },
+      },
     },
   },
 })

@@ -67,7 +67,9 @@ describe('serve --bundle', () => {
     await page.locator('[data-testid=result-count]', { hasText: '1 session' }).waitFor()
 
     await page.locator(`[data-session-id="${session.id}"]`).click()
-    const replay = page.frameLocator('[data-testid=replay-viewport] iframe')
+    const replay = page
+      .frameLocator('[data-testid=player-frame]')
+      .frameLocator('[data-testid=player-viewport] iframe')
     await replay.locator('text=Payment accepted').waitFor({ timeout: 15_000 })
     await page.close()
   })

@@ -151,7 +151,10 @@ describe('a recorded session', () => {
     await page.locator('[data-testid=result-count]', { hasText: '1 session' }).waitFor()
 
     await item.click()
-    const replay = page.frameLocator('[data-testid=replay-viewport] iframe')
+    // The replay runs inside the player frame, on the player's own origin.
+    const replay = page
+      .frameLocator('[data-testid=player-frame]')
+      .frameLocator('[data-testid=player-viewport] iframe')
     await replay.locator('text=Checkout page').waitFor({ timeout: 10_000 })
     await replay.locator('text=Payment accepted').waitFor({ timeout: 15_000 })
     await replay.locator('text=Thank you for your order').waitFor({ timeout: 20_000 })

@@ -2,6 +2,7 @@
  * The whole contract between the UI and the back end. The service in `electron/service`
  * implements it once; IPC (desktop window) and HTTP (headless mode) carry it unchanged.
  */
+import type { Marker } from './markers'
 
 /** A tag value keeps the JSON type the page gave it. */
 export type TagValue = string | number | boolean
@@ -64,6 +65,25 @@ export interface PageEvents {
   events: unknown[]
 }
 
+/** Which events of one tab `getEventWindow` returns; times are epoch milliseconds. */
+export interface EventWindowRequest {
+  tab: string
+  /**
+   * With `fromCheckpoint`, the window starts at the last full snapshot at or before this
+   * time (so a replay can show it); without, it starts just after it (the next part).
+   */
+  fromTs: number
+  fromCheckpoint: boolean
+  /** The window ends with the last event at or before this time. */
+  untilTs: number
+}
+
+export interface EventWindow {
+  events: unknown[]
+  /** Whether the tab has no events after `untilTs` yet. */
+  complete: boolean
+}
+
 export interface ReplaydeskApi {
   /** Sessions matching a query (see `shared/query.ts`), newest first. Empty query: all. */
   searchSessions(query: string, limit?: number): Promise<SearchResult>
@@ -71,8 +91,14 @@ export interface ReplaydeskApi {
   getSession(id: string): Promise<SessionDetail>
   /** The session's events page by page. */
   getEvents(id: string): Promise<PageEvents[]>
+  /** Part of one tab's events, for a player that starts anywhere and streams the rest. */
+  getEventWindow(id: string, request: EventWindowRequest): Promise<EventWindow>
+  /** The timeline's markers: tags, page views, clicks, rage clicks and errors. */
+  getMarkers(id: string): Promise<Marker[]>
   /** Where pages send their recordings: the collector's base URL. */
   getCollectorUrl(): Promise<string>
+  /** The player document, on an origin of its own that holds nothing privileged. */
+  getPlayerUrl(): Promise<string>
   /** What the sessions shown come from: the data directory, or a bundle opened read-only. */
   getLibrary(): Promise<LibraryInfo>
 }
@@ -91,7 +117,10 @@ export const API_METHODS: readonly ApiMethod[] = [
   'searchSessions',
   'getSession',
   'getEvents',
+  'getEventWindow',
+  'getMarkers',
   'getCollectorUrl',
+  'getPlayerUrl',
   'getLibrary',
 ] satisfies ApiMethod[]
 

@@ -1,4 +1,4 @@
-import { app, BrowserWindow, ipcMain, shell } from 'electron'
+import { app, BrowserWindow, ipcMain, session, shell } from 'electron'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { API_CHANNEL } from '../../shared/ipc'
@@ -7,12 +7,25 @@ import { appRoot, builtRendererDir, resolveDataDir } from '../paths'
 import { DEFAULT_PORT } from '../server/startServer'
 import { dispatchApiCall } from '../service/dispatchApiCall'
 import { startBackend, type Backend } from '../service/startBackend'
+import { LINK_SCHEME, parseDesktopLink } from '../../shared/links'
+import { hardenSession, lockNavigation } from './hardenSession'
+import { PLAYER_URL, registerPlayerScheme, servePlayerScheme } from './playerScheme'
 
 /**
  * The desktop shell: one window over the same back end as `replaydesk serve`, reached over
  * IPC instead of HTTP. The window keeps Electron's secure defaults; nothing here relaxes them.
  */
 async function run(): Promise<void> {
+  // One app per user: a `replaydesk://` link opened later goes to the window already open.
+  if (!app.requestSingleInstanceLock()) return app.quit()
+  app.setAsDefaultProtocolClient(LINK_SCHEME)
+  registerPlayerScheme()
+  let pendingLink = process.argv.find((arg) => arg.startsWith(`${LINK_SCHEME}://`))
+  app.on('open-url', (event, url) => {
+    event.preventDefault()
+    pendingLink = url
+  })
+
   await app.whenReady()
 
   const dataDir = resolveDataDir(undefined, 'write')
@@ -28,7 +41,10 @@ async function run(): Promise<void> {
     logger,
     serveUi: false,
     store: nativeBinding && existsSync(nativeBinding) ? { nativeBinding } : {},
+    playerUrl: PLAYER_URL,
   })
+  servePlayerScheme(builtRendererDir(), backend.server.collectorUrl)
+  hardenSession(session.defaultSession, backend.server.collectorUrl)
 
   ipcMain.handle(API_CHANNEL, (_event, method: string, args: unknown) =>
     dispatchApiCall(backend.service, method, args, (error) =>
@@ -46,8 +62,25 @@ async function run(): Promise<void> {
     if (url.startsWith('https://')) void shell.openExternal(url)
     return { action: 'deny' }
   })
-  window.webContents.on('will-navigate', (event) => event.preventDefault())
-  await window.loadFile(join(builtRendererDir(), 'index.html'))
+  lockNavigation(window.webContents)
+
+  // A link opens its session at its moment in the UI's own address form.
+  const openLink = (url: string | undefined) => {
+    const link = url ? parseDesktopLink(url) : null
+    const hash = link ? `/session/${link.id}?t=${link.ms}` : undefined
+    return window.loadFile(join(builtRendererDir(), 'index.html'), { hash })
+  }
+  app.removeAllListeners('open-url')
+  app.on('open-url', (event, url) => {
+    event.preventDefault()
+    void openLink(url)
+  })
+  app.on('second-instance', (_event, argv) => {
+    void openLink(argv.find((arg) => arg.startsWith(`${LINK_SCHEME}://`)))
+    if (window.isMinimized()) window.restore()
+    window.focus()
+  })
+  await openLink(pendingLink)
 
   app.on('window-all-closed', () => {
     void backend.stop().then(() => app.quit())

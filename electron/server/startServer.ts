@@ -7,6 +7,7 @@ import { Collector, sendText } from '../collector/Collector'
 import { dispatchApiCall } from '../service/dispatchApiCall'
 import type { Logger } from '../logger'
 import { readBody, RequestError } from '../collector/readBody'
+import { startPlayerServer } from './startPlayerServer'
 
 /** The collector's port unless `--port` says otherwise. */
 export const DEFAULT_PORT = 8731
@@ -15,21 +16,23 @@ export const DEFAULT_PORT = 8731
 export const TOKEN_HEADER = 'x-replaydesk-token'
 
 /**
- * The UI document's policy. Inline styles are needed by the replay (rrweb writes `<style>`
- * text); images and fonts may only come from this server, so a replay cannot reach out.
+ * The UI document's policy. The replay itself runs in the player frame, on the player's own
+ * origin, the only other document the UI may frame.
  */
-const UI_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self' about:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ')
+function buildUiCsp(playerOrigin: string | null): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    `frame-src 'self' about:${playerOrigin ? ` ${playerOrigin}` : ''}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ')
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -54,14 +57,17 @@ export interface RunningServer {
   collectorUrl: string
   /** The UI's address with its token, in headless mode. */
   uiUrl: string | null
+  /** The player document on its own origin, in headless mode. */
+  playerUrl: string | null
   close(): Promise<void>
 }
 
 /** One loopback HTTP server for the collector and, in headless mode, the UI and its API. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let port = options.port
+  let uiCsp = buildUiCsp(null)
   const server = createServer((req, res) => {
-    route(req, res, port, options).catch((error: unknown) => {
+    route(req, res, port, uiCsp, options).catch((error: unknown) => {
       options.logger.error({ err: error }, 'request failed')
       sendText(res, 500, 'internal error; see the log')
     })
@@ -74,14 +80,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   port = (server.address() as AddressInfo).port
 
   const collectorUrl = `http://127.0.0.1:${port}`
+  const player = options.ui
+    ? await startPlayerServer({ dir: options.ui.dir, collectorUrl, logger: options.logger })
+    : null
+  uiCsp = buildUiCsp(player ? new URL(player.playerUrl).origin : null)
+
   return {
     collectorUrl,
     uiUrl: options.ui ? `${collectorUrl}/#token=${options.ui.token}` : null,
-    close: () =>
-      new Promise((resolve) => {
+    playerUrl: player?.playerUrl ?? null,
+    close: async () => {
+      await player?.close()
+      await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
-      }),
+      })
+    },
   }
 }
 
@@ -89,6 +103,7 @@ async function route(
   req: IncomingMessage,
   res: ServerResponse,
   port: number,
+  uiCsp: string,
   options: ServerOptions,
 ): Promise<void> {
   // A page on another site can resolve its own name to 127.0.0.1 (DNS rebinding); only
@@ -105,7 +120,7 @@ async function route(
   if (!ui) return sendText(res, 404, 'not found')
 
   if (path.startsWith('/api/')) return serveApi(req, res, path.slice(5), ui, options.logger)
-  if (req.method === 'GET' || req.method === 'HEAD') return serveFile(res, ui.dir, path)
+  if (req.method === 'GET' || req.method === 'HEAD') return serveFile(res, ui.dir, path, uiCsp)
   return sendText(res, 404, 'not found')
 }
 
@@ -134,7 +149,12 @@ async function serveApi(
   res.end(JSON.stringify(reply))
 }
 
-async function serveFile(res: ServerResponse, dir: string, path: string): Promise<void> {
+async function serveFile(
+  res: ServerResponse,
+  dir: string,
+  path: string,
+  csp: string,
+): Promise<void> {
   const relative = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1))
   const file = normalize(join(dir, relative))
   if (!file.startsWith(dir + sep)) return sendText(res, 404, 'not found')
@@ -144,7 +164,7 @@ async function serveFile(res: ServerResponse, dir: string, path: string): Promis
 
   res.writeHead(200, {
     'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-    'Content-Security-Policy': UI_CSP,
+    'Content-Security-Policy': csp,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
   })

@@ -1,5 +1,7 @@
 import {
   ApiError,
+  type EventWindow,
+  type EventWindowRequest,
   type PageEvents,
   type LibraryInfo,
   type ReplaydeskApi,
@@ -7,6 +9,8 @@ import {
   type SessionDetail,
 } from '../../shared/api'
 import { QuerySyntaxError } from '../../shared/query'
+import { sliceAfter, sliceFromCheckpoint } from '../../shared/eventWindow'
+import { findMarkers, type Marker } from '../../shared/markers'
 import type { SessionIndex } from '../index/SessionIndex'
 import type { Store } from '../store/Store'
 
@@ -18,6 +22,7 @@ export class ReplaydeskService implements ReplaydeskApi {
     private readonly store: Store,
     private readonly index: SessionIndex,
     private readonly collectorUrl: () => string,
+    private readonly playerUrl: () => string = () => '',
     private readonly library: LibraryInfo = { bundle: null, readOnly: false },
   ) {}
 
@@ -42,8 +47,27 @@ export class ReplaydeskService implements ReplaydeskApi {
     return this.store.getEvents(id)
   }
 
+  // TODO(#4): pass these events through the asset cache's URL rewrite, as getEvents does.
+  async getEventWindow(id: string, request: EventWindowRequest): Promise<EventWindow> {
+    await this.getSession(id)
+    const { tab, fromTs, untilTs, fromCheckpoint } = request
+    const read = this.store.getTabEvents(id, tab, fromTs, untilTs + 1)
+    const events = fromCheckpoint
+      ? sliceFromCheckpoint(read, fromTs, untilTs)
+      : sliceAfter(read, fromTs, untilTs)
+    return { events, complete: !this.store.hasTabEventsAfter(id, tab, untilTs) }
+  }
+
+  async getMarkers(id: string): Promise<Marker[]> {
+    return findMarkers(await this.getSession(id), this.store.getEvents(id))
+  }
+
   async getCollectorUrl(): Promise<string> {
     return this.collectorUrl()
+  }
+
+  async getPlayerUrl(): Promise<string> {
+    return this.playerUrl()
   }
 
   async getLibrary(): Promise<LibraryInfo> {

@@ -16,6 +16,8 @@ export interface BackendOptions {
   store?: OpenStoreOptions
   /** The data directory holds an opened bundle: show it, record nothing (`serve --bundle`). */
   bundle?: string
+  /** The player document's address when the shell serves it itself (the desktop app). */
+  playerUrl?: string
 }
 
 export interface Backend {
@@ -35,10 +37,14 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const readOnly = options.bundle !== undefined
   const collector = new Collector({ store, index, snippetFile: builtSnippetFile(), readOnly })
   let collectorUrl = ''
-  const service = new ReplaydeskService(store, index, () => collectorUrl, {
-    bundle: options.bundle ?? null,
-    readOnly,
-  })
+  let playerUrl = options.playerUrl ?? ''
+  const service = new ReplaydeskService(
+    store,
+    index,
+    () => collectorUrl,
+    () => playerUrl,
+    { bundle: options.bundle ?? null, readOnly },
+  )
   const server = await startServer({
     port: options.port,
     collector,
@@ -55,6 +61,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     throw error
   })
   collectorUrl = server.collectorUrl
+  playerUrl = server.playerUrl ?? playerUrl
 
   return {
     service,

@@ -21,6 +21,7 @@ import {
   type ChunkKey,
   type SessionRecord,
 } from './bundleRows'
+import type { TimedEvent } from '../../shared/eventWindow'
 
 export const DATABASE_FILE = 'replaydesk.db'
 
@@ -357,6 +358,46 @@ export class Store {
     } finally {
       this.db.exec('COMMIT')
     }
+  }
+
+  /**
+   * One tab's events in order, read only from the chunks that can hold events between the
+   * last full snapshot at or before `fromTs` and `untilTs`: the loaded window of a long
+   * recording costs the window, not the recording. `fromTs` null reads from the start.
+   */
+  getTabEvents(id: string, tab: string, fromTs: number | null, untilTs: number): TimedEvent[] {
+    const checkpoint =
+      fromTs === null
+        ? undefined
+        : (this.db
+            .prepare(
+              `SELECT max(last_ts) AS ts FROM chunks
+               WHERE session_id = ? AND tab_id = ? AND has_full_snapshot = 1 AND last_ts <= ?`,
+            )
+            .get(id, tab, fromTs) as { ts: number | null } | undefined)
+    const from = checkpoint?.ts ?? Number.MIN_SAFE_INTEGER
+
+    const rows = this.db
+      .prepare(
+        `SELECT c.body FROM chunks c
+         JOIN pages p ON p.session_id = c.session_id AND p.id = c.page_id
+         WHERE c.session_id = ? AND c.tab_id = ? AND c.last_ts >= ? AND c.first_ts <= ?
+         ORDER BY p.started_at, p.id, c.seq`,
+      )
+      .all(id, tab, from, untilTs) as { body: Buffer }[]
+
+    return rows.flatMap(
+      (row) =>
+        (JSON.parse(gunzipSync(row.body).toString('utf8')) as { events: TimedEvent[] }).events,
+    )
+  }
+
+  /** Whether the tab has events recorded after `ts`. */
+  hasTabEventsAfter(id: string, tab: string, ts: number): boolean {
+    const row = this.db
+      .prepare('SELECT 1 FROM chunks WHERE session_id = ? AND tab_id = ? AND last_ts > ? LIMIT 1')
+      .get(id, tab, ts)
+    return row !== undefined
   }
 
   private summarize(

@@ -1,0 +1,36 @@
+/**
+ * The player document's policy, which rrweb's replay iframe inherits. Inline styles are
+ * allowed because rrweb writes recorded `<style>` text and `style` attributes; images, fonts
+ * and stylesheets may come only from the player itself, data:/blob: URLs, and the collector,
+ * whose asset cache serves what recordings reference. Every other request, scripts from a
+ * recording included, is refused by the browser before it leaves.
+ *
+ * `uiOrigins` are the only documents allowed to frame the player.
+ */
+export function buildPlayerCsp(collectorUrl: string, uiOrigins: readonly string[]): string {
+  const collector = new URL(collectorUrl).origin
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    `style-src 'self' 'unsafe-inline' ${collector}`,
+    `img-src 'self' data: blob: ${collector}`,
+    `font-src 'self' data: ${collector}`,
+    `media-src 'self' data: blob: ${collector}`,
+    "connect-src 'none'",
+    "frame-src 'self' about: data:",
+    "child-src 'self' about:",
+    "worker-src 'none'",
+    "manifest-src 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    `frame-ancestors ${uiOrigins.join(' ')}`,
+  ].join('; ')
+}
+
+/** The player's document and the bundles it loads; nothing else is served on its origin. */
+export const PLAYER_DOCUMENT = 'player.html'
+
+export function isPlayerFile(relativePath: string): boolean {
+  return relativePath === PLAYER_DOCUMENT || /^assets\/[\w.-]+\.(js|css)$/.test(relativePath)
+}
