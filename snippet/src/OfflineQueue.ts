@@ -5,12 +5,20 @@
  *
  * Without IndexedDB (private modes, storage blocked) the same queue lives in memory and
  * lasts as long as the page.
+ *
+ * A closing page cannot wait for IndexedDB: a transaction started in pagehide is lost with
+ * the page. What must survive the close is written synchronously to localStorage instead
+ * (the "spill", bounded so as not to crowd the site's own data) and moved into IndexedDB by
+ * the next page load.
  */
 const DB_NAME = 'replaydesk'
 const STORE = 'outbox'
 const MAX_BYTES = 4 * 1024 * 1024
 const MAX_AGE_MS = 3 * 24 * 60 * 60 * 1000
 const DROPPED_KEY = 'replaydesk:dropped'
+const SPILL_KEY = 'replaydesk:spill'
+/** Characters of localStorage the spill may use; the site's own quota is about 5 M. */
+const MAX_SPILL_CHARS = 1024 * 1024
 
 export interface QueuedBatch {
   key: string
@@ -40,12 +48,20 @@ export class OfflineQueue {
       const request = indexedDB.open(DB_NAME, 1)
       request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'key' })
       this.db = await settle(request)
-      const early = [...this.memory.values()]
-      this.memory.clear()
-      for (const batch of early) this.put(batch)
     } catch {
       this.db = null
     }
+    const waiting = [...this.memory.values(), ...readSpill()]
+    this.memory.clear()
+    for (const batch of waiting) this.put(batch)
+    writeSpill([])
+  }
+
+  /** Stores a batch at once, for a page that is closing; false when there is no room. */
+  spill(batch: QueuedBatch): boolean {
+    this.memory.set(batch.key, batch)
+    const spilled = readSpill().filter((b) => b.key !== batch.key)
+    return writeSpill([...spilled, batch])
   }
 
   /** Stores a batch. Synchronous as far as the page is concerned, so pagehide can use it. */
@@ -63,6 +79,8 @@ export class OfflineQueue {
 
   remove(key: string): void {
     this.memory.delete(key)
+    const spilled = readSpill()
+    if (spilled.some((b) => b.key === key)) writeSpill(spilled.filter((b) => b.key !== key))
     try {
       this.db?.transaction(STORE, 'readwrite').objectStore(STORE).delete(key)
     } catch {
@@ -104,6 +122,30 @@ export class OfflineQueue {
     this.remove(batch.key)
     writeDropped(String(Number(readDropped()) + 1))
     this.onDrop(batch)
+  }
+}
+
+function readSpill(): QueuedBatch[] {
+  try {
+    const saved = JSON.parse(localStorage.getItem(SPILL_KEY) ?? '[]') as unknown
+    return Array.isArray(saved) ? (saved as QueuedBatch[]) : []
+  } catch {
+    return []
+  }
+}
+
+function writeSpill(batches: QueuedBatch[]): boolean {
+  try {
+    if (batches.length === 0) {
+      localStorage.removeItem(SPILL_KEY)
+      return true
+    }
+    const json = JSON.stringify(batches)
+    if (json.length > MAX_SPILL_CHARS) return false
+    localStorage.setItem(SPILL_KEY, json)
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -65,7 +65,7 @@ export class Recorder {
     addEventListener(
       'visibilitychange',
       safely(() => {
-        if (document.visibilityState === 'hidden') this.seal()
+        if (document.visibilityState === 'hidden') this.flushByBeacon()
       }),
     )
     watchErrors(
@@ -222,16 +222,30 @@ export class Recorder {
   }
 
   /**
-   * The page is going away: the tail is gzipped synchronously and sent as a beacon. What
-   * the browser will not take, and what was still in flight, waits for the next page load.
+   * The page is going away: what was still in flight, and a tail the browser will not
+   * take as a beacon, wait in the queue for the next page load.
    */
   private flushOnExit(): void {
     writeTab({ id: this.tab, owner: null })
-    for (const batch of this.inFlight.values()) this.queue.put(batch)
+    for (const batch of this.inFlight.values()) this.keep(batch)
+    this.flushByBeacon()
+  }
 
+  /**
+   * The page is hidden and may never run again: the tail is gzipped synchronously and
+   * sent as a beacon when it fits the keepalive budget, otherwise queued.
+   */
+  private flushByBeacon(): void {
     const sealed = this.batcher.take(() => this.queue.takeDropped())
     if (!sealed) return
     const tail = this.queued(sealed)
-    if (!beaconBatch(tail.endpoint, tail.body)) this.queue.put(tail)
+    if (beaconBatch(tail.endpoint, tail.body)) return
+    this.keep(tail)
+    this.scheduleRetry()
+  }
+
+  /** Keeps a batch through a page close; if even that fails, it is lost. */
+  private keep(batch: QueuedBatch): void {
+    if (!this.queue.spill(batch)) this.lost(batch)
   }
 }

@@ -12,10 +12,11 @@ export type Outcome = 'stored' | 'retry' | 'refused'
 
 let keepaliveInFlight = 0
 
-export async function gzip(text: string): Promise<Blob> {
-  if (typeof CompressionStream === 'undefined') return new Blob([gzipSync(strToU8(text))])
+/** Bytes rather than a Blob: DevTools and proxies show the body of such a request. */
+export async function gzip(text: string): Promise<Uint8Array> {
+  if (typeof CompressionStream === 'undefined') return gzipSync(strToU8(text))
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))
-  return new Response(stream).blob()
+  return new Uint8Array(await new Response(stream).arrayBuffer())
 }
 
 /** Posts one batch; never rejects. */
@@ -23,13 +24,13 @@ export async function postBatch(endpoint: string, body: string): Promise<Outcome
   let reserved = 0
   try {
     const payload = await gzip(body)
-    const keepalive = keepaliveInFlight + payload.size <= KEEPALIVE_BUDGET
-    if (keepalive) reserved = payload.size
+    const keepalive = keepaliveInFlight + payload.byteLength <= KEEPALIVE_BUDGET
+    if (keepalive) reserved = payload.byteLength
     keepaliveInFlight += reserved
 
     const response = await fetch(endpoint, {
       method: 'POST',
-      body: payload,
+      body: payload as Uint8Array<ArrayBuffer>,
       mode: 'cors',
       credentials: 'omit',
       keepalive,
