@@ -30,6 +30,8 @@ export class Recorder {
   private stopRecording: (() => void) | null = null
   private wanted = true
   private started = false
+  /** Until the first recording starts (consent), nothing at all is sent. */
+  private recorded = false
   private maskAllText = false
   private retakes = 0
   /** Batches posted and not yet answered, by key: saved to the queue if the page closes. */
@@ -104,6 +106,7 @@ export class Recorder {
   }
 
   private record(): void {
+    this.recorded = true
     this.stopRecording =
       record({
         ...recordOptions(this.maskAllText),
@@ -152,6 +155,7 @@ export class Recorder {
   }
 
   private seal(): void {
+    if (!this.recorded) return
     const sealed = this.batcher.take(() => this.queue.takeDropped())
     if (sealed) void this.deliver(this.queued(sealed))
   }
@@ -236,6 +240,7 @@ export class Recorder {
    * sent as a beacon when it fits the keepalive budget, otherwise queued.
    */
   private flushByBeacon(): void {
+    if (!this.recorded) return
     const sealed = this.batcher.take(() => this.queue.takeDropped())
     if (!sealed) return
     const tail = this.queued(sealed)

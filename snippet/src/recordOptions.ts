@@ -6,7 +6,8 @@
  * nothing of its content); marks that mean "hide the text" mask it.
  */
 export const BLOCK_SELECTOR = '.rr-block,.inspectletIgnore,.fs-exclude,.ph-no-capture'
-export const MASK_SELECTOR = '.rr-mask,[data-hj-suppress],[data-private]'
+/** Editable regions are typed into like inputs, so they are masked like inputs. */
+export const MASK_SELECTOR = '.rr-mask,[data-hj-suppress],[data-private],[contenteditable]'
 export const IGNORE_SELECTOR = '.rr-ignore'
 
 /** A full snapshot this often lets a long session be seeked without replaying from the start. */
