@@ -87,7 +87,7 @@ function skip(reason: string): null {
 export function ingestEndpoint(base: unknown): string | null {
   if (typeof base !== 'string') return null
   try {
-    const url = new URL(base, location.href)
+    const url = new URL(base, globalThis.location?.href)
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return null
     const path = url.pathname.replace(/\/+$/, '')
     return `${url.origin}${path.endsWith(INGEST_PATH) ? path : path + INGEST_PATH}`
