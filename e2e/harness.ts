@@ -245,6 +245,8 @@ function decodeBatch(raw: Buffer, beacon: boolean): PostedBatch {
  */
 export async function serveRecordingProxy(
   collectorUrl: string,
+  /** Batches to answer 422 for, as a collector that cannot take them would. */
+  refuse: (batch: PostedBatch) => boolean = () => false,
 ): Promise<{ url: string; posted: PostedBatch[]; close(): void }> {
   const target = new URL(collectorUrl)
   const posted: PostedBatch[] = []
@@ -254,7 +256,12 @@ export async function serveRecordingProxy(
     req.on('end', () => {
       const raw = Buffer.concat(parts)
       if (req.method === 'POST' && req.url?.endsWith('/ingest')) {
-        posted.push(decodeBatch(raw, req.headers['sec-fetch-mode'] === 'no-cors'))
+        const batch = decodeBatch(raw, req.headers['sec-fetch-mode'] === 'no-cors')
+        posted.push(batch)
+        if (refuse(batch)) {
+          res.writeHead(422, { 'Access-Control-Allow-Origin': '*' }).end('refused by the test')
+          return
+        }
       }
       const forward = httpRequest(
         collectorUrl.replace(/\/$/, '') + (req.url ?? '/'),

@@ -157,4 +157,36 @@ describe('delivery', () => {
     }
     await next.close()
   })
+
+  it('takes a new full snapshot when the first is refused for good, and sends it once', async () => {
+    const { data, server, context } = await start()
+    let refused: PostedBatch | undefined
+    const proxy = await serveRecordingProxy(server.current.collectorUrl, (batch) => {
+      if (refused || !batch.body.includes('"type":2,')) return false
+      refused = batch
+      return true
+    })
+    cleanups.push(proxy.close)
+    const site = await serveSite(proxy.url)
+    cleanups.push(site.close)
+
+    const page = await context.newPage()
+    await page.goto(`${site.url}/app.html`)
+    await page.click('#done')
+    const [session] = await waitFor('the page with a new snapshot', () => {
+      const sessions = cliJson<SessionSummary[]>(['search', '--data', data.dir])
+      return sessions[0]?.urls.length ? sessions : undefined
+    })
+    const events = await waitFor('the click after the snapshot', () => {
+      const { text, events } = readEvents(data.dir, session!.id)
+      // Quoted as a text node's value; the button's onclick attribute holds it in '…'.
+      return text.includes('"All typed"') ? (events as { type: number }[]) : undefined
+    })
+
+    expect(refused).toBeDefined()
+    expect(proxy.posted.filter((b) => keyOf(b) === keyOf(refused!))).toHaveLength(1)
+    expect(events.filter((e) => e.type === 2)).toHaveLength(1)
+    expect(session!.urls).toEqual([`${site.url}/app.html`])
+    expect(await replayToEnd(events)).toContain('All typed')
+  })
 })

@@ -13,6 +13,8 @@ export interface SealedBatch {
   page: string
   /** The batch holds the page's full snapshot; losing it leaves the page unreplayable. */
   snapshot: boolean
+  /** The batch carries the page's metadata (it is the page's first). */
+  meta: boolean
   body: string
 }
 
@@ -60,6 +62,11 @@ export class Batcher {
     this.meta = meta
   }
 
+  /** Sends the page's metadata again with the next batch, after the first was lost. */
+  restoreMeta(meta: PageMeta): void {
+    this.meta = meta
+  }
+
   /**
    * Cuts what is buffered into one batch, or null when there is nothing to send. The count
    * of batches the offline queue dropped rides along, so the loss is visible.
@@ -83,6 +90,7 @@ export class Batcher {
       key: `${head.sid}/${head.tab}/${head.page}/${head.seq}`,
       page: this.page,
       snapshot: this.snapshot,
+      meta: this.meta !== null,
       body,
     }
 

@@ -25,6 +25,7 @@ export interface QueuedBatch {
   endpoint: string
   page: string
   snapshot: boolean
+  meta?: boolean
   body: string
   at: number
 }

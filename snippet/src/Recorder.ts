@@ -161,8 +161,7 @@ export class Recorder {
   }
 
   private queued(sealed: SealedBatch): QueuedBatch {
-    const { key, page, snapshot, body } = sealed
-    return { key, page, snapshot, body, endpoint: this.endpoint, at: Date.now() }
+    return { ...sealed, endpoint: this.endpoint, at: Date.now() }
   }
 
   /** Posts a fresh batch; a failure parks it in the queue and schedules a retry. */
@@ -216,12 +215,14 @@ export class Recorder {
 
   /**
    * A batch that will never be stored. If it held the current page's full snapshot, the
-   * rest of the page would have nothing to replay against, so a new one is taken.
+   * rest of the page would have nothing to replay against, so a new one is taken; if it
+   * held the page's metadata, that goes again with the next batch.
    */
   private lost(batch: QueuedBatch): void {
     warn('the collector refused a batch, or it waited too long; it is dropped')
-    const current = batch.page === this.batcher.page
-    if (!batch.snapshot || !current || !this.stopRecording) return
+    if (batch.page !== this.batcher.page) return
+    if (batch.meta) this.batcher.restoreMeta(readPageMeta())
+    if (!batch.snapshot || !this.stopRecording) return
     if (this.retakes++ < MAX_SNAPSHOT_RETAKES) record.takeFullSnapshot(true)
   }
 
