@@ -7,6 +7,7 @@ import {
   makeDataDir,
   readChunks,
   readEvents,
+  replayToEnd,
   serve,
   serveRecordingProxy,
   serveSite,
@@ -210,5 +211,32 @@ describe('the snippet on a page', () => {
       proxied.close()
       proxy.close()
     }
+  })
+
+  it('starts a new session on the next activity after 30 idle minutes on one page', async () => {
+    const context = await browser.newContext()
+    contexts.push(context)
+    const page = await context.newPage()
+    await page.clock.install()
+    await page.goto(`${site.url}/app.html?idle`)
+    await page.waitForFunction(
+      () => (window as { __replaydeskLoaded?: boolean }).__replaydeskLoaded,
+    )
+    await page.clock.runFor(6000)
+    const first = await sessionAt('app.html?idle', (s) => s.tags.plan === 'team' && s.events > 0)
+
+    await page.clock.fastForward('31:00')
+    await page.click('#done')
+    await page.clock.runFor(6000)
+    const second = await waitFor('a second session', () => {
+      const found = cliJson<SessionSummary[]>(['search', '--data', data.dir])
+      return found.find((s) => s.id !== first.id && s.urls.includes(`${site.url}/app.html?idle`))
+    })
+
+    const events = readEvents(data.dir, second.id).events as { type: number }[]
+    expect(events[0]?.type).toBe(4)
+    expect(events[1]?.type).toBe(2)
+    expect(await replayToEnd(events)).toContain('All typed')
+    await context.close()
   })
 })

@@ -4,11 +4,18 @@
  * the offline queue; a batch refused for good (4xx) is not sent again.
  */
 import { record } from '@rrweb/record'
-import { ERROR_EVENT_TAG } from '../../shared/wire'
+import { ERROR_EVENT_TAG, EventType } from '../../shared/wire'
 import { Batcher, type SealedBatch } from './Batcher'
 import type { Action } from './commandQueue'
 import { watchErrors } from './errorEvents'
-import { claimTab, findSessionId, randomId, touchSession, writeTab } from './identity'
+import {
+  claimTab,
+  findSessionId,
+  randomId,
+  SESSION_TIMEOUT_MS,
+  touchSession,
+  writeTab,
+} from './identity'
 import { OfflineQueue, type QueuedBatch } from './OfflineQueue'
 import { readPageMeta } from './pageMeta'
 import { recordOptions } from './recordOptions'
@@ -34,6 +41,9 @@ export class Recorder {
   private recorded = false
   private maskAllText = false
   private retakes = 0
+  private lastActive = Date.now()
+  /** A new session began mid-page: its events wait for its own full snapshot. */
+  private awaitingSnapshot = false
   /** Batches posted and not yet answered, by key: saved to the queue if the page closes. */
   private readonly inFlight = new Map<string, QueuedBatch>()
   private retryTimer: ReturnType<typeof setTimeout> | null = null
@@ -112,6 +122,10 @@ export class Recorder {
         ...recordOptions(this.maskAllText),
         emit: safely((event: { type: number }) => {
           this.touch()
+          if (this.awaitingSnapshot) {
+            if (event.type === EventType.FullSnapshot) this.awaitingSnapshot = false
+            else if (event.type !== EventType.Meta) return
+          }
           if (this.batcher.addEvent(event)) this.seal()
         }),
       }) ?? null
@@ -124,7 +138,34 @@ export class Recorder {
   }
 
   private touch(): void {
+    this.renewIfIdle()
     touchSession(this.sid)
+  }
+
+  /**
+   * A page left open past 30 idle minutes ends its session: the next activity starts a new
+   * one (or joins the one another tab has started), as a new page view with its own full
+   * snapshot. The snapshot is taken on the next tick, outside rrweb's own callback.
+   */
+  private renewIfIdle(): void {
+    const now = Date.now()
+    const idle = now - this.lastActive > SESSION_TIMEOUT_MS
+    this.lastActive = now
+    if (!idle) return
+
+    this.seal()
+    this.sid = findSessionId(now)
+    this.batcher.startPage(randomId(), readPageMeta())
+    this.retakes = 0
+    if (!this.stopRecording) return
+    this.awaitingSnapshot = true
+    setTimeout(
+      safely(() => {
+        if (this.stopRecording) record.takeFullSnapshot(true)
+        else this.awaitingSnapshot = false
+      }),
+      0,
+    )
   }
 
   /** A new page view: single-page navigation or `['virtualPage']`. */

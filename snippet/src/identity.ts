@@ -4,7 +4,7 @@
  */
 const SESSION_KEY = 'replaydesk:session'
 const TAB_KEY = 'replaydesk:tab'
-const SESSION_TIMEOUT_MS = 30 * 60 * 1000
+export const SESSION_TIMEOUT_MS = 30 * 60 * 1000
 
 export function randomId(): string {
   const bytes = new Uint8Array(16)
