@@ -154,6 +154,8 @@ describe('the snippet on a page', () => {
     const page = await context.newPage()
     const thrown: string[] = []
     page.on('pageerror', (error) => thrown.push(error.message))
+    const warnings: string[] = []
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()))
     await page.goto(`${site.url}/csp.html`)
     await page.waitForFunction(
       () => (window as { __replaydeskLoaded?: boolean }).__replaydeskLoaded,
@@ -169,6 +171,10 @@ describe('the snippet on a page', () => {
     expect(thrown).toEqual([])
     const sessions = cliJson<SessionSummary[]>(['search', '--data', data.dir])
     expect(sessions.some((s) => s.urls.some((u) => u.endsWith('csp.html')))).toBe(false)
+    const told = warnings.filter((w) => w.includes('Content-Security-Policy blocks the collector'))
+    expect(told).toEqual([
+      `[replaydesk] this page's Content-Security-Policy blocks the collector; add ${server.collectorUrl} to connect-src`,
+    ])
     await context.close()
   })
 

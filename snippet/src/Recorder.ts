@@ -80,6 +80,7 @@ export class Recorder {
         if (document.visibilityState === 'hidden') this.flushByBeacon()
       }),
     )
+    this.watchContentSecurityPolicy()
     watchErrors(
       safely((payload) => {
         if (this.stopRecording) record.addCustomEvent(ERROR_EVENT_TAG, payload)
@@ -174,6 +175,22 @@ export class Recorder {
     this.batcher.startPage(randomId(), readPageMeta())
     this.retakes = 0
     if (this.stopRecording) record.takeFullSnapshot(true)
+  }
+
+  /** A page whose CSP forbids the collector is told so once; the page itself is unharmed. */
+  private watchContentSecurityPolicy(): void {
+    let warned = false
+    addEventListener(
+      'securitypolicyviolation',
+      safely((event: SecurityPolicyViolationEvent) => {
+        const origin = new URL(this.endpoint).origin
+        if (warned || !event.blockedURI.startsWith(origin)) return
+        warned = true
+        warn(
+          `this page's Content-Security-Policy blocks the collector; add ${origin} to connect-src`,
+        )
+      }),
+    )
   }
 
   /** History API navigation to another URL starts a page view by itself. */
