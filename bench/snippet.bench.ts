@@ -18,7 +18,7 @@ import { launchChromium, makeDataDir, serve, serveSite } from '../e2e/harness'
 import { printTable } from './table'
 
 const WINDOW_MS = 15_000
-const ROUNDS = 2
+const ROUNDS = 3
 
 type Mode = 'page alone' | '@rrweb/record alone' | 'snippet.js'
 

@@ -42,6 +42,7 @@ export class Recorder {
   private maskAllText = false
   private retakes = 0
   private lastActive = Date.now()
+  private lastSaved = 0
   /** A new session began mid-page: its events wait for its own full snapshot. */
   private awaitingSnapshot = false
   /** Batches posted and not yet answered, by key: saved to the queue if the page closes. */
@@ -138,8 +139,15 @@ export class Recorder {
     this.seal()
   }
 
+  /**
+   * Marks activity. localStorage is written at most once a second: a busy page emits
+   * dozens of events a second, and each write is synchronous.
+   */
   private touch(): void {
     this.renewIfIdle()
+    const now = Date.now()
+    if (now - this.lastSaved < 1000) return
+    this.lastSaved = now
     touchSession(this.sid)
   }
 
@@ -156,6 +164,7 @@ export class Recorder {
 
     this.seal()
     this.sid = findSessionId(now)
+    this.lastSaved = 0
     this.batcher.startPage(randomId(), readPageMeta())
     this.retakes = 0
     if (!this.stopRecording) return
