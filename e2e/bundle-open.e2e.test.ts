@@ -44,7 +44,7 @@ describe('serve --bundle', () => {
     await recorder.stop()
 
     expect(cli(['export', '--data', recorded.dir, '--out', bundle]).status).toBe(0)
-    viewer = await serve(elsewhere.dir, ['--bundle', bundle])
+    viewer = await serve(elsewhere.dir, 0, ['--bundle', bundle])
   })
 
   afterAll(async () => {

@@ -1,7 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import type { SessionDetail, SessionSummary } from '../shared/api'
 import {
@@ -9,6 +6,7 @@ import {
   cliJson,
   launchChromium,
   makeDataDir,
+  replayToEnd,
   serve,
   serveSite,
   waitFor,
@@ -163,25 +161,3 @@ describe('a recorded session', () => {
     await page.close()
   })
 })
-
-/** Replays events with rrweb in Chromium and returns the text the replay ends on. */
-async function replayToEnd(events: unknown[]): Promise<string> {
-  const require = createRequire(import.meta.url)
-  const bundle = join(dirname(require.resolve('@rrweb/replay')), 'replay.umd.min.cjs')
-  const replayer = readFileSync(bundle, 'utf8')
-  const browser = await launchChromium()
-  try {
-    const page = await browser.newPage()
-    await page.setContent('<div id="root"></div>')
-    await page.addScriptTag({ content: replayer })
-    return await page.evaluate((recorded) => {
-      const { Replayer } = (window as unknown as { rrwebReplay: typeof import('@rrweb/replay') })
-        .rrwebReplay
-      const r = new Replayer(recorded as never, { root: document.getElementById('root')! })
-      r.pause(r.getMetaData().totalTime + 1)
-      return r.iframe.contentDocument?.body.textContent ?? ''
-    }, events)
-  } finally {
-    await browser.close()
-  }
-}

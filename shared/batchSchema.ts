@@ -56,6 +56,11 @@ export const batchSchema = z.object({
   seq: z.number().int().min(0).max(1_000_000),
   /** Sent with each page's first batch. */
   meta: pageMetaSchema.optional(),
+  /**
+   * Optional: how many batches the snippet's offline queue dropped (too old, or over its
+   * size bound) since it last reported. Collectors may ignore it.
+   */
+  dropped: z.number().int().min(0).max(1_000_000).optional(),
   commands: z.array(commandSchema).max(LIMITS.maxCommandsPerBatch).default([]),
   events: z.array(eventSchema).max(LIMITS.maxEventsPerBatch),
 })
