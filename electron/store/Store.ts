@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { gunzipSync } from 'node:zlib'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type {
   PageEvents,
@@ -18,6 +19,35 @@ export const DATABASE_FILE = 'replaydesk.db'
 export interface OpenStoreOptions {
   /** A better-sqlite3 addon built for another runtime (the Electron build). */
   nativeBinding?: string
+  /**
+   * Open for reading only, beside a running writer: nothing is migrated or written. A store
+   * that is missing or older than this Replaydesk is opened for writing instead, once, to
+   * create or migrate it.
+   */
+  readonly?: boolean
+}
+
+/** What `replaydesk stats` prints. */
+export interface StoreStats {
+  sessions: number
+  pinned: number
+  events: number
+  /** Compressed event chunks, as received. */
+  eventBytes: number
+  /** Cached assets: distinct contents, their bytes, and URLs that could not be fetched. */
+  assets: number
+  assetBytes: number
+  assetUrls: number
+  assetFailures: number
+  assetsPending: number
+  /** The database and its WAL and shared-memory files. */
+  fileBytes: number
+}
+
+/** One cached asset, as the server sends it. */
+export interface StoredAsset {
+  contentType: string
+  body: Buffer
 }
 
 export type IngestOutcome = 'stored' | 'duplicate'
@@ -70,21 +100,37 @@ interface ErrorRow {
 export class Store {
   private readonly db: Database.Database
 
-  private constructor(db: Database.Database) {
+  private constructor(
+    db: Database.Database,
+    private readonly file: string,
+  ) {
     this.db = db
   }
 
   /** Opens (creating and migrating as needed) the store in a data directory. */
   static open(dataDir: string, options: OpenStoreOptions = {}): Store {
-    const db = new Database(join(dataDir, DATABASE_FILE), {
-      nativeBinding: options.nativeBinding,
-    })
+    const file = join(dataDir, DATABASE_FILE)
+    if (options.readonly && existsSync(file)) {
+      const db = new Database(file, { nativeBinding: options.nativeBinding, readonly: true })
+      db.pragma('busy_timeout = 5000')
+      if ((db.pragma('user_version', { simple: true }) as number) === LATEST_VERSION) {
+        return new Store(db, file)
+      }
+      db.close()
+    }
+
+    const db = new Database(file, { nativeBinding: options.nativeBinding })
+    // Only a new, empty file can switch vacuum mode without a full VACUUM; an older store
+    // switches on its first deletion (see reclaimSpace).
+    if (isEmpty(db)) db.pragma('auto_vacuum = INCREMENTAL')
     db.pragma('journal_mode = WAL')
+    // NORMAL in WAL mode: a commit survives the process being killed (the OS holds the
+    // WAL); only a power loss can lose the last commits. FULL would fsync every batch.
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     migrate(db)
-    return new Store(db)
+    return new Store(db, file)
   }
 
   close(): void {
@@ -114,15 +160,23 @@ export class Store {
 
       this.db
         .prepare(
-          `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at)
-           VALUES (@id, @start, @end, @count, @receivedAt)
+          `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at, stored_bytes)
+           VALUES (@id, @start, @end, @count, @receivedAt, @bytes)
            ON CONFLICT (id) DO UPDATE SET
              started_at = min(started_at, excluded.started_at),
              ended_at = max(ended_at, excluded.ended_at),
              event_count = event_count + excluded.event_count,
-             received_at = excluded.received_at`,
+             received_at = excluded.received_at,
+             stored_bytes = stored_bytes + excluded.stored_bytes`,
         )
-        .run({ id: batch.sid, start: span.start, end: span.end, count: eventCount, receivedAt })
+        .run({
+          id: batch.sid,
+          start: span.start,
+          end: span.end,
+          count: eventCount,
+          receivedAt,
+          bytes: gzippedBody.length,
+        })
 
       this.db
         .prepare(
@@ -314,6 +368,204 @@ export class Store {
     return pages
   }
 
+  /** Keeps a session from retention (or lets it go again). False when there is no such id. */
+  setPinned(id: string, pinned: boolean): boolean {
+    return (
+      this.db.prepare('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id)
+        .changes > 0
+    )
+  }
+
+  isPinned(id: string): boolean {
+    const row = this.db.prepare('SELECT pinned FROM sessions WHERE id = ?').get(id) as
+      { pinned: number } | undefined
+    return row?.pinned === 1
+  }
+
+  /**
+   * Deletes sessions with everything recorded about them: pages, tags, errors, events, and
+   * the cached assets no remaining session uses. Returns how many sessions and asset
+   * contents went. Space is given back by `reclaimSpace`, which callers run after.
+   */
+  deleteSessions(ids: readonly string[]): { sessions: number; assets: number } {
+    return this.db.transaction(() => {
+      let sessions = 0
+      const remove = this.db.prepare('DELETE FROM sessions WHERE id = ?')
+      for (const id of ids) sessions += remove.run(id).changes
+
+      this.db.exec(
+        `DELETE FROM asset_urls
+         WHERE url NOT IN (SELECT url FROM session_assets)`,
+      )
+      const assets = this.db
+        .prepare(
+          `DELETE FROM asset_blobs
+           WHERE hash NOT IN (SELECT hash FROM asset_urls WHERE hash IS NOT NULL)`,
+        )
+        .run().changes
+      return { sessions, assets }
+    })()
+  }
+
+  /**
+   * Gives the pages freed by deletions back to the file system. A store made before
+   * incremental vacuum was switched on gets one full VACUUM, which switches it on for good.
+   */
+  reclaimSpace(): void {
+    if ((this.db.pragma('auto_vacuum', { simple: true }) as number) !== 2) {
+      this.db.pragma('auto_vacuum = INCREMENTAL')
+      this.db.exec('VACUUM')
+    } else {
+      this.db.pragma('incremental_vacuum')
+    }
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
+  }
+
+  /**
+   * Sessions retention removes, oldest first: those that ended before `endedBefore`, then
+   * more until the stored bytes (events and assets) fit `maxBytes`. Pinned ones never.
+   */
+  sessionsToExpire(limits: { endedBefore?: number; maxBytes?: number }): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, ended_at, stored_bytes FROM sessions WHERE pinned = 0
+         ORDER BY ended_at, id`,
+      )
+      .all() as { id: string; ended_at: number; stored_bytes: number }[]
+
+    const expired: string[] = []
+    let bytes = this.storedBytes()
+    for (const row of rows) {
+      const tooOld = limits.endedBefore !== undefined && row.ended_at < limits.endedBefore
+      const tooBig = limits.maxBytes !== undefined && bytes > limits.maxBytes
+      if (!tooOld && !tooBig) continue
+      expired.push(row.id)
+      bytes -= row.stored_bytes
+    }
+    return expired
+  }
+
+  /** Bytes of events and cached assets: what the disk limit of retention counts. */
+  private storedBytes(): number {
+    const row = this.db
+      .prepare(
+        `SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM sessions) +
+                (SELECT coalesce(sum(size), 0) FROM asset_blobs) AS bytes`,
+      )
+      .get() as { bytes: number }
+    return row.bytes
+  }
+
+  stats(): StoreStats {
+    const sessions = this.db
+      .prepare(
+        `SELECT count(*) AS sessions, coalesce(sum(pinned), 0) AS pinned,
+                coalesce(sum(event_count), 0) AS events,
+                coalesce(sum(stored_bytes), 0) AS eventBytes
+         FROM sessions`,
+      )
+      .get() as Pick<StoreStats, 'sessions' | 'pinned' | 'events' | 'eventBytes'>
+    const blobs = this.db
+      .prepare('SELECT count(*) AS assets, coalesce(sum(size), 0) AS assetBytes FROM asset_blobs')
+      .get() as Pick<StoreStats, 'assets' | 'assetBytes'>
+    const urls = this.db
+      .prepare(
+        `SELECT count(*) AS assetUrls,
+                coalesce(sum(status = 'failed'), 0) AS assetFailures,
+                coalesce(sum(status = 'pending'), 0) AS assetsPending
+         FROM asset_urls`,
+      )
+      .get() as Pick<StoreStats, 'assetUrls' | 'assetFailures' | 'assetsPending'>
+    const fileBytes = ['', '-wal', '-shm']
+      .map((suffix) => `${this.file}${suffix}`)
+      .reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0)
+    return { ...sessions, ...blobs, ...urls, fileBytes }
+  }
+
+  /**
+   * Notes that a session uses these asset URLs and returns those never seen before, now
+   * pending: the ones to fetch. A URL seen before, fetched or failed, is not fetched again.
+   */
+  addAssetUrls(sessionId: string, urls: readonly string[], now = Date.now()): string[] {
+    return this.db.transaction(() => {
+      const link = this.db.prepare(
+        'INSERT OR IGNORE INTO session_assets (session_id, url) VALUES (?, ?)',
+      )
+      const add = this.db.prepare(
+        `INSERT OR IGNORE INTO asset_urls (url, status, updated_at) VALUES (?, 'pending', ?)`,
+      )
+      const fresh: string[] = []
+      // The session may have been deleted between ingest and now.
+      if (!this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(sessionId)) return fresh
+      for (const url of urls) {
+        link.run(sessionId, url)
+        if (add.run(url, now).changes > 0) fresh.push(url)
+      }
+      return fresh
+    })()
+  }
+
+  /** URLs still waiting for a fetch, e.g. from before a restart. */
+  pendingAssetUrls(limit: number): string[] {
+    const rows = this.db
+      .prepare(`SELECT url FROM asset_urls WHERE status = 'pending' ORDER BY updated_at LIMIT ?`)
+      .all(limit) as { url: string }[]
+    return rows.map((r) => r.url)
+  }
+
+  /** Stores a fetched asset once per content and points its URL at it. */
+  storeAsset(url: string, asset: StoredAsset & { hash: string }, now = Date.now()): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT OR IGNORE INTO asset_blobs (hash, content_type, size, body, stored_at)
+           VALUES (?, ?, ?, ?, ?)`,
+        )
+        .run(asset.hash, asset.contentType, asset.body.length, asset.body, now)
+      this.db
+        .prepare(
+          `UPDATE asset_urls SET status = 'ok', hash = ?, error = NULL, updated_at = ?
+           WHERE url = ?`,
+        )
+        .run(asset.hash, now, url)
+    })()
+  }
+
+  recordAssetFailure(url: string, reason: string, now = Date.now()): void {
+    this.db
+      .prepare(
+        `UPDATE asset_urls SET status = 'failed', hash = NULL, error = ?, updated_at = ?
+         WHERE url = ?`,
+      )
+      .run(reason.slice(0, 200), now, url)
+  }
+
+  /** The status of one asset URL, for tests and diagnostics. */
+  assetStatus(url: string): { status: string; hash: string | null; error: string | null } | null {
+    const row = this.db
+      .prepare('SELECT status, hash, error FROM asset_urls WHERE url = ?')
+      .get(url) as { status: string; hash: string | null; error: string | null } | undefined
+    return row ?? null
+  }
+
+  /** The content hashes of those URLs that are cached. */
+  assetHashes(urls: readonly string[]): Map<string, string> {
+    const hashes = new Map<string, string>()
+    const find = this.db.prepare(`SELECT hash FROM asset_urls WHERE url = ? AND status = 'ok'`)
+    for (const url of urls) {
+      const row = find.get(url) as { hash: string } | undefined
+      if (row) hashes.set(url, row.hash)
+    }
+    return hashes
+  }
+
+  getAsset(hash: string): StoredAsset | undefined {
+    const row = this.db
+      .prepare('SELECT content_type, body FROM asset_blobs WHERE hash = ?')
+      .get(hash) as { content_type: string; body: Buffer } | undefined
+    return row && { contentType: row.content_type, body: row.body }
+  }
+
   private summarize(
     sessions: SessionRow[],
     pages: PageRow[],
@@ -372,6 +624,11 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${migration.version}`)
     })()
   }
+}
+
+function isEmpty(db: Database.Database): boolean {
+  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get()
+  return (row as { n: number }).n === 0
 }
 
 function timeSpan(batch: Batch, fallback: number): { start: number; end: number } {
