@@ -10,6 +10,12 @@
 import { EventType } from './wire'
 
 /**
+ * Where the collector serves a cached asset: `ASSET_PATH` + the SHA-256 of its content, in
+ * hex. The hash is the only name an asset has, so the path needs no token.
+ */
+export const ASSET_PATH = '/assets/'
+
+/**
  * Given an asset URL, the URL to put in its place. Return the same string to keep it;
  * return '' to remove it (an empty URL makes the browser fetch nothing).
  */

@@ -6,6 +6,10 @@ import { batchSchema } from '../../shared/batchSchema'
 import { INGEST_PATH, LIMITS, SNIPPET_PATH } from '../../shared/wire'
 import type { Store } from '../store/Store'
 import type { SessionIndex } from '../index/SessionIndex'
+import { ASSET_PATH } from '../../shared/assetUrls'
+import type { AssetFetcher } from '../assets/AssetFetcher'
+import type { Logger } from '../logger'
+import { exceedsJsonDepth } from './exceedsJsonDepth'
 import { inflate, isGzip, readBody, RequestError } from './readBody'
 
 const gzipAsync = promisify(gzip)
@@ -18,6 +22,23 @@ export interface CollectorOptions {
   index: SessionIndex
   /** The built snippet bundle served at `/snippet.js`. */
   snippetFile: string
+  /** Fetches the assets of stored batches; without it nothing is fetched. */
+  assets?: AssetFetcher
+  logger?: Logger
+}
+
+/**
+ * Sent with every cached asset. The hash in the path is the only way to name one, so there
+ * is no token (a replay frame has none). An asset is data, never a page: opened on its own,
+ * an SVG runs no script (`sandbox`), nothing is sniffed into another type, and anything that
+ * is not an image, font or stylesheet is a download.
+ */
+const ASSET_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'public, max-age=31536000, immutable',
+  'Cross-Origin-Resource-Policy': 'cross-origin',
 }
 
 /**
@@ -29,7 +50,8 @@ export class Collector {
 
   /** Answers the request if it is the collector's; returns false to let others route it. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-    if (path !== INGEST_PATH && path !== SNIPPET_PATH) return false
+    const asset = path.startsWith(ASSET_PATH)
+    if (path !== INGEST_PATH && path !== SNIPPET_PATH && !asset) return false
 
     res.setHeader('Access-Control-Allow-Origin', '*')
     if (req.method === 'OPTIONS') {
@@ -44,6 +66,7 @@ export class Collector {
 
     try {
       if (path === SNIPPET_PATH) await this.serveSnippet(req, res)
+      else if (asset) this.serveAsset(req, res, path.slice(ASSET_PATH.length))
       else await this.ingest(req, res)
     } catch (error) {
       if (!(error instanceof RequestError)) throw error
@@ -67,6 +90,26 @@ export class Collector {
     res.end(req.method === 'HEAD' ? undefined : code)
   }
 
+  private serveAsset(req: IncomingMessage, res: ServerResponse, hash: string): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new RequestError(405, 'use GET for an asset')
+    }
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new RequestError(404, 'no such asset')
+    const asset = this.options.store.getAsset(hash)
+    if (!asset) throw new RequestError(404, 'no such asset')
+
+    const { contentType, body } = asset
+    const displayable = /^(image\/|font\/|text\/css)/.test(contentType)
+    res.writeHead(200, {
+      ...ASSET_HEADERS,
+      'Content-Type': contentType,
+      'Content-Length': body.length,
+      'Content-Disposition':
+        displayable && contentType !== 'image/svg+xml' ? 'inline' : 'attachment',
+    })
+    res.end(req.method === 'HEAD' ? undefined : body)
+  }
+
   private async ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') throw new RequestError(405, 'use POST to send a batch')
 
@@ -78,6 +121,9 @@ export class Collector {
     const body = await readBody(req, LIMITS.maxBodyBytes)
     const gzipped = isGzip(body)
     const json = gzipped ? await inflate(body, LIMITS.maxInflatedBytes) : body
+    if (exceedsJsonDepth(json, LIMITS.maxJsonDepth)) {
+      throw new RequestError(422, `JSON nests deeper than ${LIMITS.maxJsonDepth} levels`)
+    }
 
     let parsed: unknown
     try {
@@ -97,12 +143,16 @@ export class Collector {
     const stored = gzipped ? body : await gzipAsync(json)
     const outcome = this.options.store.ingest(batch, stored)
 
+    res.writeHead(200, { 'Content-Type': 'application/json' })
+    res.end(JSON.stringify({ ok: true, duplicate: outcome === 'duplicate' }))
+
+    // After the acknowledgement: the batch is committed, the rest can catch up.
     if (outcome === 'stored') {
       const summary = this.options.store.getSummary(batch.sid)
       if (summary) this.options.index.upsert(summary)
+      this.options.assets?.enqueue(batch.sid, batch.events)
     }
-    res.writeHead(200, { 'Content-Type': 'application/json' })
-    res.end(JSON.stringify({ ok: true, duplicate: outcome === 'duplicate' }))
+    this.options.logger?.debug({ outcome, bytes: body.length }, 'batch')
   }
 }
 

@@ -5,6 +5,7 @@ import {
   type SearchResult,
   type SessionDetail,
 } from '../../shared/api'
+import { ASSET_PATH, rewriteAssetUrls } from '../../shared/assetUrls'
 import { QuerySyntaxError } from '../../shared/query'
 import type { SessionIndex } from '../index/SessionIndex'
 import type { Store } from '../store/Store'
@@ -35,9 +36,27 @@ export class ReplaydeskService implements ReplaydeskApi {
     return detail
   }
 
+  /**
+   * The session's events with their asset URLs pointing at the local cache, so a replay
+   * needs no network. A URL not cached becomes '' and loads nothing: a replay never reaches
+   * the recorded site. (`replaydesk events` prints the events as recorded instead.)
+   */
   async getEvents(id: string): Promise<PageEvents[]> {
     await this.getSession(id)
-    return this.store.getEvents(id)
+    const base = `${this.collectorUrl()}${ASSET_PATH}`
+    const local = new Map<string, string>()
+    const toLocal = (url: string): string => {
+      let mapped = local.get(url)
+      if (mapped === undefined) {
+        const hash = this.store.assetHashes([url]).get(url)
+        mapped = hash ? `${base}${hash}` : ''
+        local.set(url, mapped)
+      }
+      return mapped
+    }
+    return this.store
+      .getEvents(id)
+      .map((page) => ({ ...page, events: rewriteAssetUrls(page.events, toLocal) }))
   }
 
   async getCollectorUrl(): Promise<string> {

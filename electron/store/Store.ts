@@ -516,6 +516,8 @@ export class Store {
   /** Stores a fetched asset once per content and points its URL at it. */
   storeAsset(url: string, asset: StoredAsset & { hash: string }, now = Date.now()): void {
     this.db.transaction(() => {
+      // Every session using it may have been deleted while it was being fetched.
+      if (!this.assetStatus(url)) return
       this.db
         .prepare(
           `INSERT OR IGNORE INTO asset_blobs (hash, content_type, size, body, stored_at)
