@@ -39,9 +39,9 @@ export interface Serving {
   stop(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts `replaydesk serve --port 0` and waits for the addresses it prints. */
-export async function serve(dataDir: string): Promise<Serving> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', dataDir])
+/** Starts `replaydesk serve` (on a free port unless given one) and waits for its addresses. */
+export async function serve(dataDir: string, port = 0): Promise<Serving> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--data', dataDir])
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
