@@ -40,8 +40,16 @@ export interface Serving {
 }
 
 /** Starts `replaydesk serve` (on a free port unless given one) and waits for its addresses. */
-export async function serve(dataDir: string, port = 0): Promise<Serving> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--data', dataDir])
+export async function serve(dataDir: string, port = 0, args: string[] = []): Promise<Serving> {
+  const child = spawn(process.execPath, [
+    bin,
+    'serve',
+    '--port',
+    String(port),
+    '--data',
+    dataDir,
+    ...args,
+  ])
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))
   child.stderr.on('data', (d: Buffer) => (output += d.toString()))
