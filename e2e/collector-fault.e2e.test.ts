@@ -38,7 +38,7 @@ function batchBody(client: number, seq: number): Buffer {
 async function sendUntilAcknowledged(url: string, body: Buffer, deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     try {
-      const reply = await fetch(`${url}/ingest`, { method: 'POST', body })
+      const reply = await fetch(`${url}/ingest`, { method: 'POST', body: new Uint8Array(body) })
       if (reply.ok) return
       await reply.body?.cancel()
     } catch {

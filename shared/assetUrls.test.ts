@@ -118,7 +118,7 @@ describe('rewriteAssetUrls', () => {
       typeof mutation,
       typeof styleRule,
     ]
-    const [link, , style, img, video, iframe] = full.data.node.childNodes as {
+    const [link, , style, img, video, iframe] = full.data.node.childNodes as unknown as {
       attributes: Record<string, string>
       childNodes: { textContent: string }[]
     }[]

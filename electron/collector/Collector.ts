@@ -4,7 +4,8 @@ import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import { batchSchema } from '../../shared/batchSchema'
 import { INGEST_PATH, LIMITS, SNIPPET_PATH } from '../../shared/wire'
-import type { Store } from '../store/Store'
+import type { Batch } from '../../shared/wire'
+import type { IngestOutcome, Store } from '../store/Store'
 import type { SessionIndex } from '../index/SessionIndex'
 import { ASSET_PATH } from '../../shared/assetUrls'
 import type { AssetFetcher } from '../assets/AssetFetcher'
@@ -27,6 +28,13 @@ export interface CollectorOptions {
   logger?: Logger
 }
 
+interface PendingBatch {
+  batch: Batch
+  gzippedBody: Buffer
+  resolve(outcome: IngestOutcome): void
+  reject(error: Error): void
+}
+
 /**
  * Sent with every cached asset. The hash in the path is the only way to name one, so there
  * is no token (a replay frame has none). An asset is data, never a page: opened on its own,
@@ -46,6 +54,8 @@ const ASSET_HEADERS = {
  * open to every origin. A batch is acknowledged only once its transaction has committed.
  */
 export class Collector {
+  private waiting: PendingBatch[] = []
+
   constructor(private readonly options: CollectorOptions) {}
 
   /** Answers the request if it is the collector's; returns false to let others route it. */
@@ -88,6 +98,19 @@ export class Collector {
       'Content-Length': code.length,
     })
     res.end(req.method === 'HEAD' ? undefined : code)
+  }
+
+  private catchUp(group: PendingBatch[], outcomes: (IngestOutcome | Error)[]): void {
+    const changed = new Set<string>()
+    group.forEach((item, i) => {
+      if (outcomes[i] !== 'stored') return
+      changed.add(item.batch.sid)
+      this.options.assets?.enqueue(item.batch.sid, item.batch.events)
+    })
+    for (const sid of changed) {
+      const summary = this.options.store.getSummary(sid)
+      if (summary) this.options.index.upsert(summary)
+    }
   }
 
   private serveAsset(req: IncomingMessage, res: ServerResponse, hash: string): void {
@@ -141,18 +164,58 @@ export class Collector {
 
     const batch = result.data
     const stored = gzipped ? body : await gzipAsync(json)
-    const outcome = this.options.store.ingest(batch, stored)
+    const outcome = await this.commit(batch, stored)
 
     res.writeHead(200, { 'Content-Type': 'application/json' })
     res.end(JSON.stringify({ ok: true, duplicate: outcome === 'duplicate' }))
-
-    // After the acknowledgement: the batch is committed, the rest can catch up.
-    if (outcome === 'stored') {
-      const summary = this.options.store.getSummary(batch.sid)
-      if (summary) this.options.index.upsert(summary)
-      this.options.assets?.enqueue(batch.sid, batch.events)
-    }
     this.options.logger?.debug({ outcome, bytes: body.length }, 'batch')
+  }
+
+  /**
+   * Group commit. Batches checked in the same turn of the event loop are committed in one
+   * transaction at the end of it, and each request is answered only once that commit is
+   * done. Under load this turns hundreds of commits into a few; a lone batch waits for
+   * nothing but the current turn.
+   */
+  private commit(batch: Batch, gzippedBody: Buffer): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ batch, gzippedBody, resolve, reject })
+      if (this.waiting.length === 1) setImmediate(() => this.commitWaiting())
+    })
+  }
+
+  private commitWaiting(): void {
+    const group = this.waiting
+    this.waiting = []
+    const { store } = this.options
+
+    let outcomes: (IngestOutcome | Error)[]
+    try {
+      outcomes = store.ingestMany(group)
+    } catch {
+      // One bad batch must not fail the others: commit them one by one instead.
+      outcomes = group.map((item) => {
+        try {
+          return store.ingest(item.batch, item.gzippedBody)
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error))
+        }
+      })
+    }
+
+    // The batches are committed; the index and the asset fetcher catch up before replies.
+    // Neither may keep a committed batch from being acknowledged.
+    try {
+      this.catchUp(group, outcomes)
+    } catch (error) {
+      this.options.logger?.error({ err: error }, 'index or asset update failed')
+    }
+
+    group.forEach((item, i) => {
+      const outcome = outcomes[i]!
+      if (outcome instanceof Error) item.reject(outcome)
+      else item.resolve(outcome)
+    })
   }
 }
 

@@ -99,6 +99,8 @@ interface ErrorRow {
  */
 export class Store {
   private readonly db: Database.Database
+  /** Compiled once: preparing costs more than running most of these statements. */
+  private readonly statements = new Map<string, Database.Statement>()
 
   private constructor(
     db: Database.Database,
@@ -133,6 +135,12 @@ export class Store {
     return new Store(db, file)
   }
 
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text)
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)))
+    return statement
+  }
+
   close(): void {
     this.db.close()
   }
@@ -148,19 +156,16 @@ export class Store {
    */
   ingest(batch: Batch, gzippedBody: Buffer, receivedAt = Date.now()): IngestOutcome {
     return this.db.transaction((): IngestOutcome => {
-      const exists = this.db
-        .prepare(
-          'SELECT 1 FROM chunks WHERE session_id = ? AND tab_id = ? AND page_id = ? AND seq = ?',
-        )
-        .get(batch.sid, batch.tab, batch.page, batch.seq)
+      const exists = this.sql(
+        'SELECT 1 FROM chunks WHERE session_id = ? AND tab_id = ? AND page_id = ? AND seq = ?',
+      ).get(batch.sid, batch.tab, batch.page, batch.seq)
       if (exists) return 'duplicate'
 
       const span = timeSpan(batch, receivedAt)
       const eventCount = batch.events.length
 
-      this.db
-        .prepare(
-          `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at, stored_bytes)
+      this.sql(
+        `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at, stored_bytes)
            VALUES (@id, @start, @end, @count, @receivedAt, @bytes)
            ON CONFLICT (id) DO UPDATE SET
              started_at = min(started_at, excluded.started_at),
@@ -168,19 +173,17 @@ export class Store {
              event_count = event_count + excluded.event_count,
              received_at = excluded.received_at,
              stored_bytes = stored_bytes + excluded.stored_bytes`,
-        )
-        .run({
-          id: batch.sid,
-          start: span.start,
-          end: span.end,
-          count: eventCount,
-          receivedAt,
-          bytes: gzippedBody.length,
-        })
+      ).run({
+        id: batch.sid,
+        start: span.start,
+        end: span.end,
+        count: eventCount,
+        receivedAt,
+        bytes: gzippedBody.length,
+      })
 
-      this.db
-        .prepare(
-          `INSERT INTO pages (session_id, id, tab_id, url, title, meta, started_at, ended_at,
+      this.sql(
+        `INSERT INTO pages (session_id, id, tab_id, url, title, meta, started_at, ended_at,
                               event_count)
            VALUES (@sid, @page, @tab, @url, @title, @meta, @start, @end, @count)
            ON CONFLICT (session_id, id) DO UPDATE SET
@@ -190,62 +193,69 @@ export class Store {
              started_at = min(started_at, excluded.started_at),
              ended_at = max(ended_at, excluded.ended_at),
              event_count = event_count + excluded.event_count`,
-        )
-        .run({
-          sid: batch.sid,
-          page: batch.page,
-          tab: batch.tab,
-          url: batch.meta?.url ?? '',
-          title: batch.meta?.title ?? '',
-          meta: batch.meta ? JSON.stringify(batch.meta) : null,
-          start: span.start,
-          end: span.end,
-          count: eventCount,
-        })
+      ).run({
+        sid: batch.sid,
+        page: batch.page,
+        tab: batch.tab,
+        url: batch.meta?.url ?? '',
+        title: batch.meta?.title ?? '',
+        meta: batch.meta ? JSON.stringify(batch.meta) : null,
+        start: span.start,
+        end: span.end,
+        count: eventCount,
+      })
 
       if (batch.meta) this.recordUserAgent(batch.sid, batch.meta.userAgent)
       for (const command of batch.commands) this.applyCommand(batch.sid, command)
       for (const message of errorMessagesOf(batch.events)) {
-        this.db
-          .prepare(
-            `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
+        this.sql(
+          `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
              ON CONFLICT DO UPDATE SET count = count + 1,
                first_seen = min(first_seen, excluded.first_seen)`,
-          )
-          .run(batch.sid, message, span.start)
+        ).run(batch.sid, message, span.start)
       }
 
-      this.db
-        .prepare(
-          `INSERT INTO chunks (session_id, tab_id, page_id, seq, first_ts, last_ts, event_count,
+      this.sql(
+        `INSERT INTO chunks (session_id, tab_id, page_id, seq, first_ts, last_ts, event_count,
                                has_full_snapshot, body, received_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          batch.sid,
-          batch.tab,
-          batch.page,
-          batch.seq,
-          eventCount > 0 ? span.start : null,
-          eventCount > 0 ? span.end : null,
-          eventCount,
-          batch.events.some((e) => e.type === EventType.FullSnapshot) ? 1 : 0,
-          gzippedBody,
-          receivedAt,
-        )
+      ).run(
+        batch.sid,
+        batch.tab,
+        batch.page,
+        batch.seq,
+        eventCount > 0 ? span.start : null,
+        eventCount > 0 ? span.end : null,
+        eventCount,
+        batch.events.some((e) => e.type === EventType.FullSnapshot) ? 1 : 0,
+        gzippedBody,
+        receivedAt,
+      )
       return 'stored'
     })()
+  }
+
+  /**
+   * Stores several batches in one transaction (each as `ingest` would, so a retry inside
+   * the group is still a duplicate): one commit for many batches is what keeps the collector
+   * fast under load. If one batch fails, none is stored.
+   */
+  ingestMany(
+    items: readonly { batch: Batch; gzippedBody: Buffer }[],
+    receivedAt = Date.now(),
+  ): IngestOutcome[] {
+    return this.db.transaction(() =>
+      items.map((item) => this.ingest(item.batch, item.gzippedBody, receivedAt)),
+    )()
   }
 
   /** The session's browser is the one its first page reported. */
   private recordUserAgent(sessionId: string, userAgent: string): void {
     const agent = parseUserAgent(userAgent)
-    this.db
-      .prepare(
-        `UPDATE sessions SET browser = ?, os = ?, device = ?
+    this.sql(
+      `UPDATE sessions SET browser = ?, os = ?, device = ?
          WHERE id = ? AND browser IS NULL`,
-      )
-      .run(agent.browser, agent.os, agent.device, sessionId)
+    ).run(agent.browser, agent.os, agent.device, sessionId)
   }
 
   /**
@@ -260,30 +270,26 @@ export class Store {
       const column = command.op === 'identify' ? 'identity' : 'site'
       const value = String(command.value)
       if (column === 'site') {
-        this.db.prepare('UPDATE sessions SET site = ? WHERE id = ?').run(value, sessionId)
+        this.sql('UPDATE sessions SET site = ? WHERE id = ?').run(value, sessionId)
         return
       }
-      this.db
-        .prepare(
-          `UPDATE sessions SET identity = ?, identity_at = ?
+      this.sql(
+        `UPDATE sessions SET identity = ?, identity_at = ?
            WHERE id = ? AND (identity_at IS NULL OR identity_at <= ?)`,
-        )
-        .run(value, t, sessionId, t)
+      ).run(value, t, sessionId, t)
       return
     }
 
     if (typeof command.value === 'string') {
-      this.db
-        .prepare(
-          `INSERT INTO string_tags (session_id, tag, first_seen) VALUES (?, ?, ?)
+      this.sql(
+        `INSERT INTO string_tags (session_id, tag, first_seen) VALUES (?, ?, ?)
            ON CONFLICT (session_id, tag) DO UPDATE SET
              first_seen = min(first_seen, excluded.first_seen)`,
-        )
-        .run(sessionId, command.value, t)
+      ).run(sessionId, command.value, t)
       return
     }
 
-    const upsert = this.db.prepare(
+    const upsert = this.sql(
       `INSERT INTO tags (session_id, key, value, first_seen, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (session_id, key) DO UPDATE SET
          value = CASE WHEN excluded.updated_at >= updated_at THEN excluded.value ELSE value END,
@@ -298,11 +304,11 @@ export class Store {
   /** Every session's summary, newest first: what the index is built from at start-up. */
   listSummaries(): SessionSummary[] {
     return this.summarize(
-      this.db.prepare('SELECT * FROM sessions ORDER BY started_at DESC, id').all() as SessionRow[],
-      this.db.prepare('SELECT * FROM pages ORDER BY started_at, id').all() as PageRow[],
-      this.db.prepare('SELECT * FROM tags ORDER BY first_seen, key').all() as TagRow[],
-      this.db.prepare('SELECT * FROM string_tags ORDER BY first_seen, tag').all() as StringTagRow[],
-      this.db.prepare('SELECT * FROM errors ORDER BY first_seen, message').all() as ErrorRow[],
+      this.sql('SELECT * FROM sessions ORDER BY started_at DESC, id').all() as SessionRow[],
+      this.sql('SELECT * FROM pages ORDER BY started_at, id').all() as PageRow[],
+      this.sql('SELECT * FROM tags ORDER BY first_seen, key').all() as TagRow[],
+      this.sql('SELECT * FROM string_tags ORDER BY first_seen, tag').all() as StringTagRow[],
+      this.sql('SELECT * FROM errors ORDER BY first_seen, message').all() as ErrorRow[],
     )
   }
 
@@ -314,23 +320,23 @@ export class Store {
   }
 
   getDetail(id: string): SessionDetail | undefined {
-    const session = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as
+    const session = this.sql('SELECT * FROM sessions WHERE id = ?').get(id) as
       SessionRow | undefined
     if (!session) return undefined
 
-    const pages = this.db
-      .prepare('SELECT * FROM pages WHERE session_id = ? ORDER BY started_at, id')
-      .all(id) as PageRow[]
-    const tags = this.db
-      .prepare('SELECT * FROM tags WHERE session_id = ? ORDER BY first_seen, key')
-      .all(id) as TagRow[]
-    const stringTags = this.db
-      .prepare('SELECT * FROM string_tags WHERE session_id = ? ORDER BY first_seen, tag')
-      .all(id) as StringTagRow[]
+    const pages = this.sql('SELECT * FROM pages WHERE session_id = ? ORDER BY started_at, id').all(
+      id,
+    ) as PageRow[]
+    const tags = this.sql('SELECT * FROM tags WHERE session_id = ? ORDER BY first_seen, key').all(
+      id,
+    ) as TagRow[]
+    const stringTags = this.sql(
+      'SELECT * FROM string_tags WHERE session_id = ? ORDER BY first_seen, tag',
+    ).all(id) as StringTagRow[]
 
-    const errors = this.db
-      .prepare('SELECT * FROM errors WHERE session_id = ? ORDER BY first_seen, message')
-      .all(id) as ErrorRow[]
+    const errors = this.sql(
+      'SELECT * FROM errors WHERE session_id = ? ORDER BY first_seen, message',
+    ).all(id) as ErrorRow[]
 
     const [summary] = this.summarize([session], pages, tags, stringTags, errors)
     return {
@@ -349,14 +355,12 @@ export class Store {
 
   /** The session's events, page by page in the order the pages started. */
   getEvents(id: string): PageEvents[] {
-    const rows = this.db
-      .prepare(
-        `SELECT c.page_id, c.body FROM chunks c
+    const rows = this.sql(
+      `SELECT c.page_id, c.body FROM chunks c
          JOIN pages p ON p.session_id = c.session_id AND p.id = c.page_id
          WHERE c.session_id = ?
          ORDER BY p.started_at, p.id, c.seq`,
-      )
-      .all(id) as { page_id: string; body: Buffer }[]
+    ).all(id) as { page_id: string; body: Buffer }[]
 
     const pages: PageEvents[] = []
     for (const row of rows) {
@@ -371,13 +375,12 @@ export class Store {
   /** Keeps a session from retention (or lets it go again). False when there is no such id. */
   setPinned(id: string, pinned: boolean): boolean {
     return (
-      this.db.prepare('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id)
-        .changes > 0
+      this.sql('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id).changes > 0
     )
   }
 
   isPinned(id: string): boolean {
-    const row = this.db.prepare('SELECT pinned FROM sessions WHERE id = ?').get(id) as
+    const row = this.sql('SELECT pinned FROM sessions WHERE id = ?').get(id) as
       { pinned: number } | undefined
     return row?.pinned === 1
   }
@@ -390,19 +393,17 @@ export class Store {
   deleteSessions(ids: readonly string[]): { sessions: number; assets: number } {
     return this.db.transaction(() => {
       let sessions = 0
-      const remove = this.db.prepare('DELETE FROM sessions WHERE id = ?')
+      const remove = this.sql('DELETE FROM sessions WHERE id = ?')
       for (const id of ids) sessions += remove.run(id).changes
 
       this.db.exec(
         `DELETE FROM asset_urls
          WHERE url NOT IN (SELECT url FROM session_assets)`,
       )
-      const assets = this.db
-        .prepare(
-          `DELETE FROM asset_blobs
+      const assets = this.sql(
+        `DELETE FROM asset_blobs
            WHERE hash NOT IN (SELECT hash FROM asset_urls WHERE hash IS NOT NULL)`,
-        )
-        .run().changes
+      ).run().changes
       return { sessions, assets }
     })()
   }
@@ -426,12 +427,10 @@ export class Store {
    * more until the stored bytes (events and assets) fit `maxBytes`. Pinned ones never.
    */
   sessionsToExpire(limits: { endedBefore?: number; maxBytes?: number }): string[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, ended_at, stored_bytes FROM sessions WHERE pinned = 0
+    const rows = this.sql(
+      `SELECT id, ended_at, stored_bytes FROM sessions WHERE pinned = 0
          ORDER BY ended_at, id`,
-      )
-      .all() as { id: string; ended_at: number; stored_bytes: number }[]
+    ).all() as { id: string; ended_at: number; stored_bytes: number }[]
 
     const expired: string[] = []
     let bytes = this.storedBytes()
@@ -447,35 +446,29 @@ export class Store {
 
   /** Bytes of events and cached assets: what the disk limit of retention counts. */
   private storedBytes(): number {
-    const row = this.db
-      .prepare(
-        `SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM sessions) +
+    const row = this.sql(
+      `SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM sessions) +
                 (SELECT coalesce(sum(size), 0) FROM asset_blobs) AS bytes`,
-      )
-      .get() as { bytes: number }
+    ).get() as { bytes: number }
     return row.bytes
   }
 
   stats(): StoreStats {
-    const sessions = this.db
-      .prepare(
-        `SELECT count(*) AS sessions, coalesce(sum(pinned), 0) AS pinned,
+    const sessions = this.sql(
+      `SELECT count(*) AS sessions, coalesce(sum(pinned), 0) AS pinned,
                 coalesce(sum(event_count), 0) AS events,
                 coalesce(sum(stored_bytes), 0) AS eventBytes
          FROM sessions`,
-      )
-      .get() as Pick<StoreStats, 'sessions' | 'pinned' | 'events' | 'eventBytes'>
-    const blobs = this.db
-      .prepare('SELECT count(*) AS assets, coalesce(sum(size), 0) AS assetBytes FROM asset_blobs')
-      .get() as Pick<StoreStats, 'assets' | 'assetBytes'>
-    const urls = this.db
-      .prepare(
-        `SELECT count(*) AS assetUrls,
+    ).get() as Pick<StoreStats, 'sessions' | 'pinned' | 'events' | 'eventBytes'>
+    const blobs = this.sql(
+      'SELECT count(*) AS assets, coalesce(sum(size), 0) AS assetBytes FROM asset_blobs',
+    ).get() as Pick<StoreStats, 'assets' | 'assetBytes'>
+    const urls = this.sql(
+      `SELECT count(*) AS assetUrls,
                 coalesce(sum(status = 'failed'), 0) AS assetFailures,
                 coalesce(sum(status = 'pending'), 0) AS assetsPending
          FROM asset_urls`,
-      )
-      .get() as Pick<StoreStats, 'assetUrls' | 'assetFailures' | 'assetsPending'>
+    ).get() as Pick<StoreStats, 'assetUrls' | 'assetFailures' | 'assetsPending'>
     const fileBytes = ['', '-wal', '-shm']
       .map((suffix) => `${this.file}${suffix}`)
       .reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0)
@@ -488,15 +481,13 @@ export class Store {
    */
   addAssetUrls(sessionId: string, urls: readonly string[], now = Date.now()): string[] {
     return this.db.transaction(() => {
-      const link = this.db.prepare(
-        'INSERT OR IGNORE INTO session_assets (session_id, url) VALUES (?, ?)',
-      )
-      const add = this.db.prepare(
+      const link = this.sql('INSERT OR IGNORE INTO session_assets (session_id, url) VALUES (?, ?)')
+      const add = this.sql(
         `INSERT OR IGNORE INTO asset_urls (url, status, updated_at) VALUES (?, 'pending', ?)`,
       )
       const fresh: string[] = []
       // The session may have been deleted between ingest and now.
-      if (!this.db.prepare('SELECT 1 FROM sessions WHERE id = ?').get(sessionId)) return fresh
+      if (!this.sql('SELECT 1 FROM sessions WHERE id = ?').get(sessionId)) return fresh
       for (const url of urls) {
         link.run(sessionId, url)
         if (add.run(url, now).changes > 0) fresh.push(url)
@@ -507,9 +498,9 @@ export class Store {
 
   /** URLs still waiting for a fetch, e.g. from before a restart. */
   pendingAssetUrls(limit: number): string[] {
-    const rows = this.db
-      .prepare(`SELECT url FROM asset_urls WHERE status = 'pending' ORDER BY updated_at LIMIT ?`)
-      .all(limit) as { url: string }[]
+    const rows = this.sql(
+      `SELECT url FROM asset_urls WHERE status = 'pending' ORDER BY updated_at LIMIT ?`,
+    ).all(limit) as { url: string }[]
     return rows.map((r) => r.url)
   }
 
@@ -518,42 +509,35 @@ export class Store {
     this.db.transaction(() => {
       // Every session using it may have been deleted while it was being fetched.
       if (!this.assetStatus(url)) return
-      this.db
-        .prepare(
-          `INSERT OR IGNORE INTO asset_blobs (hash, content_type, size, body, stored_at)
+      this.sql(
+        `INSERT OR IGNORE INTO asset_blobs (hash, content_type, size, body, stored_at)
            VALUES (?, ?, ?, ?, ?)`,
-        )
-        .run(asset.hash, asset.contentType, asset.body.length, asset.body, now)
-      this.db
-        .prepare(
-          `UPDATE asset_urls SET status = 'ok', hash = ?, error = NULL, updated_at = ?
+      ).run(asset.hash, asset.contentType, asset.body.length, asset.body, now)
+      this.sql(
+        `UPDATE asset_urls SET status = 'ok', hash = ?, error = NULL, updated_at = ?
            WHERE url = ?`,
-        )
-        .run(asset.hash, now, url)
+      ).run(asset.hash, now, url)
     })()
   }
 
   recordAssetFailure(url: string, reason: string, now = Date.now()): void {
-    this.db
-      .prepare(
-        `UPDATE asset_urls SET status = 'failed', hash = NULL, error = ?, updated_at = ?
+    this.sql(
+      `UPDATE asset_urls SET status = 'failed', hash = NULL, error = ?, updated_at = ?
          WHERE url = ?`,
-      )
-      .run(reason.slice(0, 200), now, url)
+    ).run(reason.slice(0, 200), now, url)
   }
 
   /** The status of one asset URL, for tests and diagnostics. */
   assetStatus(url: string): { status: string; hash: string | null; error: string | null } | null {
-    const row = this.db
-      .prepare('SELECT status, hash, error FROM asset_urls WHERE url = ?')
-      .get(url) as { status: string; hash: string | null; error: string | null } | undefined
+    const row = this.sql('SELECT status, hash, error FROM asset_urls WHERE url = ?').get(url) as
+      { status: string; hash: string | null; error: string | null } | undefined
     return row ?? null
   }
 
   /** The content hashes of those URLs that are cached. */
   assetHashes(urls: readonly string[]): Map<string, string> {
     const hashes = new Map<string, string>()
-    const find = this.db.prepare(`SELECT hash FROM asset_urls WHERE url = ? AND status = 'ok'`)
+    const find = this.sql(`SELECT hash FROM asset_urls WHERE url = ? AND status = 'ok'`)
     for (const url of urls) {
       const row = find.get(url) as { hash: string } | undefined
       if (row) hashes.set(url, row.hash)
@@ -562,9 +546,8 @@ export class Store {
   }
 
   getAsset(hash: string): StoredAsset | undefined {
-    const row = this.db
-      .prepare('SELECT content_type, body FROM asset_blobs WHERE hash = ?')
-      .get(hash) as { content_type: string; body: Buffer } | undefined
+    const row = this.sql('SELECT content_type, body FROM asset_blobs WHERE hash = ?').get(hash) as
+      { content_type: string; body: Buffer } | undefined
     return row && { contentType: row.content_type, body: row.body }
   }
 
