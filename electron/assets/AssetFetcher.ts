@@ -117,7 +117,8 @@ export class AssetFetcher {
 
     if ('error' in outcome) {
       this.store.recordAssetFailure(url, outcome.error)
-      this.logger.debug({ reason: outcome.error }, 'asset not cached')
+      // The reason stays in the store: it can quote the recorded URL, which logs never do.
+      this.logger.debug('asset not cached')
       return
     }
     const hash = createHash('sha256').update(outcome.body).digest('hex')
