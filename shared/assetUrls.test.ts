@@ -110,7 +110,7 @@ describe('collectAssetUrls', () => {
 
 describe('rewriteAssetUrls', () => {
   const local = (url: string) =>
-    url.endsWith('.png') ? `http://127.0.0.1:1/assets/${url.length}` : ''
+    url.endsWith('.png') ? `http://127.0.0.1:1/cache/${url.length}` : ''
 
   it('points cached URLs at the local copy and empties the others', () => {
     const [full, change, rule] = rewriteAssetUrls([snapshot, mutation, styleRule], local) as [
@@ -125,14 +125,14 @@ describe('rewriteAssetUrls', () => {
 
     expect(link!.attributes.href).toBe('')
     expect(style!.childNodes[0]!.textContent).toBe('@font-face { src: url("") format("woff2") }')
-    expect(img!.attributes.src).toBe('http://127.0.0.1:1/assets/26')
+    expect(img!.attributes.src).toBe('http://127.0.0.1:1/cache/26')
     expect(img!.attributes.srcset).toBe(
-      'http://127.0.0.1:1/assets/26 1x, http://127.0.0.1:1/assets/29 2x',
+      'http://127.0.0.1:1/cache/26 1x, http://127.0.0.1:1/cache/29 2x',
     )
     expect(img!.attributes.style).toBe('background: url("")')
     expect(video!.attributes).toEqual({ src: `${A}/v.mp4`, poster: '' })
     expect(iframe!.attributes.src).toBe(`${A}/frame.html`)
-    expect(change.data.attributes[0]!.attributes.src).toBe('http://127.0.0.1:1/assets/29')
+    expect(change.data.attributes[0]!.attributes.src).toBe('http://127.0.0.1:1/cache/29')
     expect(change.data.attributes[1]!.attributes.src).toBe(`${A}/other-frame.html`)
     expect(rule.data.adds[0]!.rule).toBe('.x { background: url("") }')
   })

@@ -11,9 +11,10 @@ import { EventType } from './wire'
 
 /**
  * Where the collector serves a cached asset: `ASSET_PATH` + the SHA-256 of its content, in
- * hex. The hash is the only name an asset has, so the path needs no token.
+ * hex. The hash is the only name an asset has, so the path needs no token. (`/assets/` is
+ * taken: the UI's own built files live there in headless mode.)
  */
-export const ASSET_PATH = '/assets/'
+export const ASSET_PATH = '/cache/'
 
 /**
  * Given an asset URL, the URL to put in its place. Return the same string to keep it;

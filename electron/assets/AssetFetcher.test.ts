@@ -202,7 +202,7 @@ describe('offline assets', () => {
   })
 
   it('serves a cached asset from the collector by its hash, as data that cannot run script', async () => {
-    const png = await get(`/assets/${sha256(PNG)}`)
+    const png = await get(`/cache/${sha256(PNG)}`)
     expect(png.status).toBe(200)
     expect(png.body.equals(PNG)).toBe(true)
     expect(png.headers).toMatchObject({
@@ -210,20 +210,20 @@ describe('offline assets', () => {
       'x-content-type-options': 'nosniff',
     })
 
-    const svg = await get(`/assets/${sha256(SVG)}`)
+    const svg = await get(`/cache/${sha256(SVG)}`)
     expect(svg.headers['content-type']).toBe('image/svg+xml')
     expect(svg.headers['content-security-policy']).toMatch(/default-src 'none'.*sandbox/)
     expect(svg.headers['content-disposition']).toBe('attachment')
 
-    expect((await get(`/assets/${'0'.repeat(64)}`)).status).toBe(404)
-    expect((await get('/assets/../replaydesk.db')).status).toBe(404)
+    expect((await get(`/cache/${'0'.repeat(64)}`)).status).toBe(404)
+    expect((await get('/cache/../replaydesk.db')).status).toBe(404)
   })
 
   it('hands the player events that load assets from the collector and nothing from elsewhere', async () => {
     const [page] = await service.getEvents('session-assets')
     const text = JSON.stringify(page!.events)
-    expect(text).toContain(`${collector.collectorUrl}/assets/${sha256(PNG)}`)
-    expect(text).toContain(`${collector.collectorUrl}/assets/${sha256(FONT)}`)
+    expect(text).toContain(`${collector.collectorUrl}/cache/${sha256(PNG)}`)
+    expect(text).toContain(`${collector.collectorUrl}/cache/${sha256(FONT)}`)
     expect(text).not.toContain(siteUrl)
 
     const recorded = JSON.stringify(store.getEvents('session-assets')[0]!.events)

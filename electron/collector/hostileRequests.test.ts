@@ -201,9 +201,9 @@ function hostileRequests(count: number): HostileRequest[] {
       path: pick([
         '/../replaydesk.db',
         '/%2e%2e/replaydesk.db',
-        '/assets/../replaydesk.db',
-        `/assets/${'g'.repeat(64)}`,
-        '/assets/',
+        '/cache/../replaydesk.db',
+        `/cache/${'g'.repeat(64)}`,
+        '/cache/',
         '/api/searchSessions',
         '/api/../api/getEvents',
         '/ingest/../api/searchSessions',
