@@ -99,6 +99,37 @@ describe('Collector ingest', () => {
       422,
       'commands.0.value',
     ],
+    ['JSON nested too deep', `{"v":1,"x":${'['.repeat(600)}${']'.repeat(600)}}`, 422, 'deeper'],
+    [
+      'a timestamp after 2100',
+      JSON.stringify(makeBatch({ events: [{ type: 2, timestamp: 5e12 }] })),
+      422,
+      'events.0.timestamp',
+    ],
+    [
+      'too many keys in one tag',
+      JSON.stringify(
+        makeBatch({
+          commands: [
+            {
+              op: 'tag',
+              t: 1,
+              value: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, i])),
+            },
+          ],
+        }),
+      ),
+      422,
+      'at most 100 keys',
+    ],
+    [
+      'a tag value over 1,024 characters',
+      JSON.stringify(
+        makeBatch({ commands: [{ op: 'tag', t: 1, value: { plan: 'x'.repeat(1025) } }] }),
+      ),
+      422,
+      'longer than 1024',
+    ],
     [
       'an unknown event type',
       JSON.stringify(makeBatch({ events: [{ type: 9, timestamp: 1 }] })),
