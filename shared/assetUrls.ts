@@ -231,20 +231,9 @@ class AssetWalker {
     return changed ? candidates.join(', ') : value
   }
 
-  /**
-   * Every `url(…)` in CSS text, quoted or not, and `@import "…"`. Escapes inside a quoted
-   * URL are kept as written: rrweb writes the URL the page's stylesheet resolved to.
-   */
   private walkCss(css: unknown): unknown {
-    if (typeof css !== 'string' || !/url\(|@import/i.test(css)) return css
-    return css.replace(CSS_URL, (match: string, ...groups: (string | undefined)[]) => {
-      const raw = groups[0] ?? groups[1] ?? groups[2] ?? groups[3] ?? groups[4] ?? ''
-      const url = raw.trim()
-      if (!isAssetUrl(url)) return match
-      const mapped = this.map(url)
-      if (mapped === url) return match
-      return match.startsWith('@') ? `@import url(${JSON.stringify(mapped)})` : cssUrl(mapped)
-    })
+    if (typeof css !== 'string') return css
+    return mapCssUrls(css, (url) => (isAssetUrl(url) ? this.map(url) : url))
   }
 
   private mapArray(value: unknown, walk: (item: unknown) => unknown): unknown {
@@ -256,6 +245,21 @@ class AssetWalker {
   private withField(object: Json, field: string, value: unknown): Json {
     return object[field] === value ? object : { ...object, [field]: value }
   }
+}
+
+/**
+ * Every `url(…)` in CSS text, quoted or not, and `@import "…"`, passed to `map` as written
+ * (possibly relative) and replaced by what it returns. Escapes inside a quoted URL are kept
+ * as written: rrweb and browsers write resolved URLs, which need none.
+ */
+export function mapCssUrls(css: string, map: (url: string) => string): string {
+  if (!/url\(|@import/i.test(css)) return css
+  return css.replace(CSS_URL, (match: string, ...groups: (string | undefined)[]) => {
+    const url = (groups[0] ?? groups[1] ?? groups[2] ?? groups[3] ?? groups[4] ?? '').trim()
+    const mapped = map(url)
+    if (mapped === url) return match
+    return match.startsWith('@') ? `@import ${cssUrl(mapped)}` : cssUrl(mapped)
+  })
 }
 
 const CSS_URL =

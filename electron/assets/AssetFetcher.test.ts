@@ -18,6 +18,13 @@ import { AssetFetcher } from './AssetFetcher'
 const PNG = readFileSync(join(import.meta.dirname, 'fixtures', 'dot.png'))
 const SVG = readFileSync(join(import.meta.dirname, 'fixtures', 'logo.svg'))
 const FONT = Buffer.from('wOF2 not really a font, but bytes all the same')
+const NESTED_FONT = Buffer.from('a font only the stylesheet names')
+const STYLESHEET = [
+  '@font-face { font-family: x; src: url(fonts/nested.woff2) format("woff2") }',
+  'body { background: url("/dot.png") }',
+  '.gone { background: url(http://127.0.0.1:1/gone.png) }',
+  '.inline { background: url(data:image/gif;base64,R0lGOD) }',
+].join('\n')
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 
 const dir = mkdtempSync(join(tmpdir(), 'replaydesk-assets-'))
@@ -35,7 +42,8 @@ function serveFixtures(): Promise<Server> {
     '/same-dot.png': ['image/png', PNG],
     '/logo.svg': ['image/svg+xml', SVG],
     '/font.woff2': ['font/woff2', FONT],
-    '/site.css': ['text/css', Buffer.from('body { color: red }')],
+    '/site.css': ['text/css', Buffer.from(STYLESHEET)],
+    '/fonts/nested.woff2': ['font/woff2', NESTED_FONT],
     '/page.html': ['text/html', Buffer.from('<script>alert(1)</script>')],
     '/huge.png': ['image/png', Buffer.alloc(300_000)],
   }
@@ -171,7 +179,8 @@ describe('offline assets', () => {
       events: [{ type: 2, timestamp: 1_764_000_000_000, data: { node } }],
     })
     expect(await post(gzipSync(JSON.stringify(batch)))).toBe(200)
-    await settled([...names, 'font.woff2'].map(url))
+    await settled([...names, 'font.woff2', 'fonts/nested.woff2'].map(url))
+    await settled(['http://127.0.0.1:1/gone.png'])
   })
 
   it('caches images, fonts and CSS once per content', () => {
@@ -179,7 +188,26 @@ describe('offline assets', () => {
     expect(store.assetStatus(url('same-dot.png'))!.hash).toBe(sha256(PNG))
     expect(store.assetStatus(url('font.woff2'))).toMatchObject({ status: 'ok', hash: sha256(FONT) })
     expect(store.assetStatus(url('site.css'))!.status).toBe('ok')
-    expect(store.stats()).toMatchObject({ assets: 4, assetUrls: 9, assetFailures: 4 })
+    expect(store.stats()).toMatchObject({ assets: 5, assetUrls: 11, assetFailures: 5 })
+  })
+
+  it('follows the fonts and images a stylesheet names and serves it pointing at them', async () => {
+    expect(store.assetStatus(url('fonts/nested.woff2'))).toMatchObject({
+      status: 'ok',
+      hash: sha256(NESTED_FONT),
+      depth: 1,
+    })
+
+    const css = await get(`/cache/${store.assetStatus(url('site.css'))!.hash}`)
+    expect(css.headers['content-type']).toBe('text/css; charset=utf-8')
+    expect(css.body.toString()).toBe(
+      [
+        `@font-face { font-family: x; src: url("/cache/${sha256(NESTED_FONT)}") format("woff2") }`,
+        `body { background: url("/cache/${sha256(PNG)}") }`,
+        '.gone { background: url("") }',
+        '.inline { background: url(data:image/gif;base64,R0lGOD) }',
+      ].join('\n'),
+    )
   })
 
   it('records why an asset was not cached', () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { collectAssetUrls } from '../../shared/assetUrls'
+import { collectAssetUrls, isAssetUrl, mapCssUrls } from '../../shared/assetUrls'
 import type { Logger } from '../logger'
 import type { Store } from '../store/Store'
 
@@ -13,6 +13,9 @@ export interface AssetLimits {
   /** Asset URLs taken from one batch; the rest are ignored. */
   maxUrlsPerBatch: number
 }
+
+/** Stylesheets named by stylesheets are followed this many levels (fonts, `@import`). */
+const MAX_STYLESHEET_DEPTH = 2
 
 export const DEFAULT_ASSET_LIMITS: AssetLimits = {
   concurrency: 4,
@@ -106,7 +109,7 @@ export class AssetFetcher {
   }
 
   private async fetchOne(url: string): Promise<void> {
-    let outcome: { contentType: string; body: Buffer } | { error: string }
+    let outcome: Downloaded | { error: string }
     try {
       outcome = await this.download(url)
     } catch (error) {
@@ -121,14 +124,18 @@ export class AssetFetcher {
       this.logger.debug('asset not cached')
       return
     }
-    const hash = createHash('sha256').update(outcome.body).digest('hex')
-    this.store.storeAsset(url, { hash, ...outcome })
-    this.logger.debug({ bytes: outcome.body.length }, 'asset cached')
+    const { contentType, body, nested } = outcome
+    const hash = createHash('sha256').update(body).digest('hex')
+    this.store.storeAsset(url, { hash, contentType, body })
+    this.logger.debug({ bytes: body.length }, 'asset cached')
+
+    const depth = this.store.assetStatus(url)?.depth ?? MAX_STYLESHEET_DEPTH
+    if (nested.length > 0 && depth < MAX_STYLESHEET_DEPTH) {
+      this.store.addNestedAssetUrls(url, nested.slice(0, this.limits.maxUrlsPerBatch))
+    }
   }
 
-  private async download(
-    url: string,
-  ): Promise<{ contentType: string; body: Buffer } | { error: string }> {
+  private async download(url: string): Promise<Downloaded | { error: string }> {
     const signal = AbortSignal.any([
       this.controller.signal,
       AbortSignal.timeout(this.limits.timeoutMs),
@@ -165,9 +172,36 @@ export class AssetFetcher {
       }
       parts.push(part)
     }
-    const contentType = type === 'text/css' ? 'text/css; charset=utf-8' : type
-    return { contentType, body: Buffer.concat(parts) }
+    const body = Buffer.concat(parts)
+    if (type !== 'text/css') return { contentType: type, body, nested: [] }
+    return { contentType: 'text/css; charset=utf-8', ...resolveStylesheet(body, response.url) }
   }
+}
+
+interface Downloaded {
+  contentType: string
+  body: Buffer
+  /** Asset URLs a stylesheet names, to fetch next. */
+  nested: string[]
+}
+
+/**
+ * A stylesheet is kept with its `url()`s made absolute (against where it was fetched from),
+ * so the server can point each at its cached copy whatever URL it was served under.
+ */
+function resolveStylesheet(body: Buffer, base: string): { body: Buffer; nested: string[] } {
+  const nested = new Set<string>()
+  const css = mapCssUrls(body.toString('utf8'), (url) => {
+    if (url === '' || /^(data|blob):/i.test(url)) return url
+    try {
+      const absolute = new URL(url, base).href
+      if (isAssetUrl(absolute)) nested.add(absolute)
+      return absolute
+    } catch {
+      return url
+    }
+  })
+  return { body: Buffer.from(css, 'utf8'), nested: [...nested] }
 }
 
 function describeFailure(error: unknown): string {

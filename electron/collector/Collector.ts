@@ -7,7 +7,7 @@ import { INGEST_PATH, LIMITS, SNIPPET_PATH } from '../../shared/wire'
 import type { Batch } from '../../shared/wire'
 import type { IngestOutcome, Store } from '../store/Store'
 import type { SessionIndex } from '../index/SessionIndex'
-import { ASSET_PATH } from '../../shared/assetUrls'
+import { ASSET_PATH, isAssetUrl, mapCssUrls } from '../../shared/assetUrls'
 import type { AssetFetcher } from '../assets/AssetFetcher'
 import type { Logger } from '../logger'
 import { exceedsJsonDepth } from './exceedsJsonDepth'
@@ -121,7 +121,8 @@ export class Collector {
     const asset = this.options.store.getAsset(hash)
     if (!asset) throw new RequestError(404, 'no such asset')
 
-    const { contentType, body } = asset
+    const { contentType } = asset
+    const body = contentType.startsWith('text/css') ? this.localStylesheet(asset.body) : asset.body
     const displayable = /^(image\/|font\/|text\/css)/.test(contentType)
     res.writeHead(200, {
       ...ASSET_HEADERS,
@@ -131,6 +132,19 @@ export class Collector {
         displayable && contentType !== 'image/svg+xml' ? 'inline' : 'attachment',
     })
     res.end(req.method === 'HEAD' ? undefined : body)
+  }
+
+  /**
+   * A cached stylesheet with its `url()`s (made absolute when it was fetched) pointing at
+   * their cached copies, and emptied where there is none: a replay reaches out for nothing.
+   */
+  private localStylesheet(body: Buffer): Buffer {
+    const css = mapCssUrls(body.toString('utf8'), (url) => {
+      if (!isAssetUrl(url)) return url
+      const hash = this.options.store.assetHashes([url]).get(url)
+      return hash ? `${ASSET_PATH}${hash}` : ''
+    })
+    return Buffer.from(css, 'utf8')
   }
 
   private async ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -44,6 +44,14 @@ export interface StoreStats {
   fileBytes: number
 }
 
+export interface AssetStatus {
+  status: 'pending' | 'ok' | 'failed'
+  hash: string | null
+  error: string | null
+  /** 0 when a recording names it, 1 when a stylesheet of depth 0 does, and so on. */
+  depth: number
+}
+
 /** One cached asset, as the server sends it. */
 export interface StoredAsset {
   contentType: string
@@ -496,6 +504,30 @@ export class Store {
     })()
   }
 
+  /**
+   * Notes the URLs a cached stylesheet names (fonts, images, imports) as used by every
+   * session that uses the stylesheet, one level deeper, and returns the new ones.
+   */
+  addNestedAssetUrls(stylesheetUrl: string, urls: readonly string[], now = Date.now()): string[] {
+    return this.db.transaction(() => {
+      const parent = this.assetStatus(stylesheetUrl)
+      if (!parent) return []
+      const fresh: string[] = []
+      for (const url of urls) {
+        this.sql(
+          `INSERT OR IGNORE INTO session_assets (session_id, url)
+           SELECT session_id, ? FROM session_assets WHERE url = ?`,
+        ).run(url, stylesheetUrl)
+        const added = this.sql(
+          `INSERT OR IGNORE INTO asset_urls (url, status, depth, updated_at)
+           VALUES (?, 'pending', ?, ?)`,
+        ).run(url, parent.depth + 1, now)
+        if (added.changes > 0) fresh.push(url)
+      }
+      return fresh
+    })()
+  }
+
   /** URLs still waiting for a fetch, e.g. from before a restart. */
   pendingAssetUrls(limit: number): string[] {
     const rows = this.sql(
@@ -527,11 +559,10 @@ export class Store {
     ).run(reason.slice(0, 200), now, url)
   }
 
-  /** The status of one asset URL, for tests and diagnostics. */
-  assetStatus(url: string): { status: string; hash: string | null; error: string | null } | null {
-    const row = this.sql('SELECT status, hash, error FROM asset_urls WHERE url = ?').get(url) as
-      { status: string; hash: string | null; error: string | null } | undefined
-    return row ?? null
+  /** The status of one asset URL. */
+  assetStatus(url: string): AssetStatus | null {
+    const find = this.sql('SELECT status, hash, error, depth FROM asset_urls WHERE url = ?')
+    return (find.get(url) as AssetStatus | undefined) ?? null
   }
 
   /** The content hashes of those URLs that are cached. */

@@ -152,12 +152,13 @@ export const migrations: Migration[] = [
       );
 
       -- Every asset URL seen: 'pending' until fetched, then 'ok' with its hash or 'failed'
-      -- with the reason.
+      -- with the reason. Depth 0 is named by a recording, 1 by a stylesheet of depth 0...
       CREATE TABLE asset_urls (
         url TEXT PRIMARY KEY,
         status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed')),
         hash TEXT REFERENCES asset_blobs (hash),
         error TEXT,
+        depth INTEGER NOT NULL DEFAULT 0,
         updated_at INTEGER NOT NULL
       );
       CREATE INDEX asset_urls_by_hash ON asset_urls (hash);
