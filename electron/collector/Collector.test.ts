@@ -84,6 +84,16 @@ describe('Collector ingest', () => {
     expect(store.getSummary('session-gzip')!.events).toBe(2)
   })
 
+  it('stores a batch once when its retries arrive at the same moment', async () => {
+    const body = gzipSync(JSON.stringify(makeBatch({ sid: 'session-racing' })))
+    const replies = await Promise.all([1, 2, 3, 4, 5].map(() => post(body)))
+
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    const fresh = replies.filter((r) => JSON.parse(r.body).duplicate === false)
+    expect(fresh).toHaveLength(1)
+    expect(store.getSummary('session-racing')!.events).toBe(2)
+  })
+
   it('takes plain JSON with no content type, as sendBeacon sends it', async () => {
     const reply = await send('POST', '/ingest', JSON.stringify(makeBatch({ sid: 'session-plain' })))
     expect(reply.status).toBe(200)
