@@ -8,6 +8,7 @@ import { formatTagValue } from '../../shared/tags'
 import { SessionIndex } from '../index/SessionIndex'
 import { createLogger } from '../logger'
 import { DataDirError, resolveDataDir } from '../paths'
+import { retentionFromEnvironment, RetentionSettingError } from '../retention/applyRetention'
 import { DEFAULT_PORT } from '../server/startServer'
 import { startBackend } from '../service/startBackend'
 import { acquireWriterLock, WriterLockError } from '../store/acquireWriterLock'
@@ -42,6 +43,7 @@ interface ServeOptions {
 
 async function serve(options: ServeOptions): Promise<void> {
   const dataDir = resolveDataDir(options.data, 'write')
+  const fromEnvironment = retentionFromEnvironment()
   const logger = createLogger(dataDir)
   const backend = await startBackend({
     dataDir,
@@ -49,8 +51,11 @@ async function serve(options: ServeOptions): Promise<void> {
     logger,
     serveUi: true,
     retention: {
-      maxAgeDays: options.keepDays,
-      maxBytes: options.maxDiskMb === undefined ? undefined : options.maxDiskMb * 1024 * 1024,
+      maxAgeDays: options.keepDays ?? fromEnvironment.maxAgeDays,
+      maxBytes:
+        options.maxDiskMb === undefined
+          ? fromEnvironment.maxBytes
+          : options.maxDiskMb * 1024 * 1024,
     },
     assets: options.fetchAssets ? {} : false,
   }).catch((error: NodeJS.ErrnoException) => {
@@ -303,6 +308,7 @@ export async function main(argv: string[]): Promise<void> {
     const known =
       error instanceof UsageError ||
       error instanceof WriterLockError ||
+      error instanceof RetentionSettingError ||
       error instanceof DataDirError ||
       error instanceof QuerySyntaxError
     process.stderr.write(`replaydesk: ${known ? error.message : String(error)}\n`)

@@ -7,7 +7,7 @@ import { batchSchema } from '../../shared/batchSchema'
 import { SessionIndex } from '../index/SessionIndex'
 import { Store } from '../store/Store'
 import { makeBatch } from '../testing/makeBatch'
-import { applyRetention } from './applyRetention'
+import { applyRetention, retentionFromEnvironment } from './applyRetention'
 
 const DAY = 86_400_000
 const NOW = 1_800_000_000_000
@@ -56,5 +56,17 @@ describe('applyRetention', () => {
   it('keeps everything without settings', () => {
     record('session-old', 4000)
     expect(applyRetention(store, {}, index, NOW).sessions).toBe(0)
+  })
+})
+
+describe('retentionFromEnvironment', () => {
+  it('reads days and megabytes, and refuses a value that is not a positive number', () => {
+    expect(
+      retentionFromEnvironment({ REPLAYDESK_KEEP_DAYS: '30', REPLAYDESK_MAX_DISK_MB: '2' }),
+    ).toEqual({ maxAgeDays: 30, maxBytes: 2 * 1024 * 1024 })
+    expect(retentionFromEnvironment({})).toEqual({ maxAgeDays: undefined, maxBytes: undefined })
+    expect(() => retentionFromEnvironment({ REPLAYDESK_KEEP_DAYS: 'thirty' })).toThrow(
+      /REPLAYDESK_KEEP_DAYS must be a number above 0/,
+    )
   })
 })

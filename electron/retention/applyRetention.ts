@@ -10,6 +10,30 @@ export interface RetentionSettings {
   maxBytes?: number
 }
 
+/**
+ * Settings from `REPLAYDESK_KEEP_DAYS` and `REPLAYDESK_MAX_DISK_MB`: how the desktop app is
+ * told, and what `serve` uses when its flags are not given. A value that is not a positive
+ * number is an error rather than "keep everything", so a typo cannot silently keep or drop.
+ */
+export function retentionFromEnvironment(env = process.env): RetentionSettings {
+  const read = (name: string): number | undefined => {
+    const text = env[name]
+    if (text === undefined || text === '') return undefined
+    const value = Number(text)
+    if (!Number.isFinite(value) || value <= 0) {
+      throw new RetentionSettingError(`${name} must be a number above 0, not ${text}`)
+    }
+    return value
+  }
+  const maxDiskMb = read('REPLAYDESK_MAX_DISK_MB')
+  return {
+    maxAgeDays: read('REPLAYDESK_KEEP_DAYS'),
+    maxBytes: maxDiskMb === undefined ? undefined : maxDiskMb * 1024 * 1024,
+  }
+}
+
+export class RetentionSettingError extends Error {}
+
 /** How often `serve` applies the settings (and once at start). */
 export const RETENTION_INTERVAL_MS = 10 * 60 * 1000
 
