@@ -34,7 +34,9 @@ const BARE_SERVER = `
       res.end('{"ok":true}')
     })
   })
-  server.listen(0, '127.0.0.1', () => console.log('Collector: http://127.0.0.1:' + server.address().port))
+  server.listen(0, '127.0.0.1', () => {
+    console.log('Collector: http://127.0.0.1:' + server.address().port)
+  })
 `
 
 /** Batches as the snippet sends them: a few incremental events whose text does not compress. */
@@ -133,7 +135,8 @@ export default async function run(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'replaydesk-bench-'))
     const server = await start(args(dir), root)
     try {
-      await load(server.url, makeBodies(200, 'warmup')) // warm up (distinct batches, other sessions)
+      // Warm up with batches of other sessions, so none of the measured ones is a duplicate.
+      await load(server.url, makeBodies(200, 'warmup'))
       const seconds = await load(server.url, bodies)
       rates.push(BATCHES / seconds)
       rows.push([name, Math.round(BATCHES / seconds), (megabytes / seconds).toFixed(1)])

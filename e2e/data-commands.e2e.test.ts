@@ -49,7 +49,7 @@ describe('the data directory from the command line', () => {
     data.remove()
   })
 
-  it('keeps one writer, lets readers in, and applies retention except to pinned sessions', async () => {
+  it('keeps one writer, lets readers in, and retention spares pinned sessions', async () => {
     server = await serve(data.dir)
     const now = Date.now()
     const send = (body: string) => fetch(`${server!.collectorUrl}/ingest`, { method: 'POST', body })

@@ -149,3 +149,22 @@ describe('rewriteAssetUrls', () => {
     expect(same.every((event, i) => event === events[i])).toBe(true)
   })
 })
+
+describe('CSS urls', () => {
+  it('reads quoted, unquoted and escaped forms and @import strings', () => {
+    const css = [
+      `a { background: url( "${A}/a.png" ) }`,
+      `b { background: url('${A}/b\\'s.png') }`,
+      `c { background: url(${A}/c.png) }`,
+      `@import "${A}/d.css";`,
+      `e { background: url(data:image/png;base64,AAAA) }`,
+    ].join('\n')
+    const event = { type: 3, timestamp: 1, data: { source: 8, adds: [{ rule: css }] } }
+    expect(collectAssetUrls([event])).toEqual([
+      `${A}/a.png`,
+      `${A}/b\\'s.png`,
+      `${A}/c.png`,
+      `${A}/d.css`,
+    ])
+  })
+})

@@ -262,8 +262,12 @@ export function mapCssUrls(css: string, map: (url: string) => string): string {
   })
 }
 
-const CSS_URL =
-  /url\(\s*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'|([^)'"\s]*))\s*\)|@import\s+(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)')/gi
+/** A CSS string in double or single quotes, escapes included, captured without quotes. */
+const QUOTED = String.raw`"((?:[^"\\\n]|\\.)*)"|'((?:[^'\\\n]|\\.)*)'`
+const CSS_URL = new RegExp(
+  String.raw`url\(\s*(?:${QUOTED}|([^)'"\s]*))\s*\)|@import\s+(?:${QUOTED})`,
+  'gi',
+)
 
 function cssUrl(url: string): string {
   return `url(${JSON.stringify(url)})`

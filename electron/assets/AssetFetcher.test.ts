@@ -229,7 +229,7 @@ describe('offline assets', () => {
     })
   })
 
-  it('serves a cached asset from the collector by its hash, as data that cannot run script', async () => {
+  it('serves a cached asset by its hash, as data that cannot run script', async () => {
     const png = await get(`/cache/${sha256(PNG)}`)
     expect(png.status).toBe(200)
     expect(png.body.equals(PNG)).toBe(true)
@@ -237,6 +237,7 @@ describe('offline assets', () => {
       'content-type': 'image/png',
       'x-content-type-options': 'nosniff',
     })
+    expect(png.headers['access-control-allow-origin']).toBeUndefined()
 
     const svg = await get(`/cache/${sha256(SVG)}`)
     expect(svg.headers['content-type']).toBe('image/svg+xml')
@@ -247,7 +248,7 @@ describe('offline assets', () => {
     expect((await get('/cache/../replaydesk.db')).status).toBe(404)
   })
 
-  it('hands the player events that load assets from the collector and nothing from elsewhere', async () => {
+  it('gives the player events that load assets from the collector alone', async () => {
     const [page] = await service.getEvents('session-assets')
     const text = JSON.stringify(page!.events)
     expect(text).toContain(`${collector.collectorUrl}/cache/${sha256(PNG)}`)

@@ -29,8 +29,12 @@ export const DEFAULT_ASSET_LIMITS: AssetLimits = {
  * refused, so nothing the cache serves can be a page. Fonts are often served as
  * `application/octet-stream`, so that is kept too (and sent back with `nosniff`).
  */
-const ACCEPTED_TYPE =
-  /^(image\/[\w.+-]+|font\/[\w.+-]+|text\/css|application\/(font-[\w.+-]+|x-font-[\w.+-]+|vnd\.ms-fontobject|octet-stream))$/
+const ACCEPTED_TYPE = new RegExp(
+  [
+    String.raw`^(image/[\w.+-]+|font/[\w.+-]+|text/css`,
+    String.raw`|application/(font-[\w.+-]+|x-font-[\w.+-]+|vnd\.ms-fontobject|octet-stream))$`,
+  ].join(''),
+)
 
 /**
  * Fetches the assets recordings reference, in the background, into the store's

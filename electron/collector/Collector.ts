@@ -46,12 +46,14 @@ const ASSET_HEADERS = {
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox",
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'public, max-age=31536000, immutable',
+  // The desktop window's replay is not on this origin, and must still show the images.
   'Cross-Origin-Resource-Policy': 'cross-origin',
 }
 
 /**
  * The part of the server any web page may reach: the snippet and the ingest endpoint, both
- * open to every origin. A batch is acknowledged only once its transaction has committed.
+ * open to every origin, and cached assets by hash. A batch is acknowledged only once its
+ * transaction has committed.
  */
 export class Collector {
   private waiting: PendingBatch[] = []
@@ -63,8 +65,9 @@ export class Collector {
     const asset = path.startsWith(ASSET_PATH)
     if (path !== INGEST_PATH && path !== SNIPPET_PATH && !asset) return false
 
-    res.setHeader('Access-Control-Allow-Origin', '*')
-    if (req.method === 'OPTIONS') {
+    // CORS is for the snippet and ingest alone: no page may read an asset's bytes.
+    if (!asset) res.setHeader('Access-Control-Allow-Origin', '*')
+    if (req.method === 'OPTIONS' && !asset) {
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'GET, POST',
         'Access-Control-Allow-Headers': 'Content-Type',
