@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -92,6 +92,15 @@ describe('Collector ingest', () => {
     const fresh = replies.filter((r) => JSON.parse(r.body).duplicate === false)
     expect(fresh).toHaveLength(1)
     expect(store.getSummary('session-racing')!.events).toBe(2)
+  })
+
+  it('brings the listed event count up to date shortly after a batch of events alone', async () => {
+    await post(JSON.stringify(makeBatch({ sid: 'session-growing' })))
+    const more = makeBatch({ sid: 'session-growing', seq: 1, meta: undefined })
+    expect((await post(JSON.stringify(more))).status).toBe(200)
+
+    const listed = () => index.search('').find((s) => s.id === 'session-growing')?.events
+    await vi.waitFor(() => expect(listed()).toBe(4), { timeout: 3000 })
   })
 
   it('takes plain JSON with no content type, as sendBeacon sends it', async () => {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import { batchSchema } from '../../shared/batchSchema'
-import { INGEST_PATH, LIMITS, SNIPPET_PATH } from '../../shared/wire'
+import { errorMessagesOf, INGEST_PATH, LIMITS, SNIPPET_PATH } from '../../shared/wire'
 import type { Batch } from '../../shared/wire'
 import type { IngestOutcome, Store } from '../store/Store'
 import type { SessionIndex } from '../index/SessionIndex'
@@ -27,6 +27,9 @@ export interface CollectorOptions {
   assets?: AssetFetcher
   logger?: Logger
 }
+
+/** How long a session's event count and end time may lag in the index. */
+const STALE_REFRESH_MS = 1000
 
 interface PendingBatch {
   batch: Batch
@@ -57,6 +60,9 @@ const ASSET_HEADERS = {
  */
 export class Collector {
   private waiting: PendingBatch[] = []
+  /** Sessions whose counts and times the index shows out of date, refreshed shortly. */
+  private readonly stale = new Set<string>()
+  private staleTimer: NodeJS.Timeout | undefined
 
   constructor(private readonly options: CollectorOptions) {}
 
@@ -103,17 +109,54 @@ export class Collector {
     res.end(req.method === 'HEAD' ? undefined : code)
   }
 
+  /**
+   * Brings the index up to date with committed batches. A batch that can change what a
+   * search finds (page meta, tags, identity, errors) updates its session at once. One that
+   * only adds events changes nothing searchable, only counts and times shown in the list:
+   * those sessions are refreshed together a moment later, so a busy session is summarised
+   * once per interval instead of once per batch.
+   */
   private catchUp(group: PendingBatch[], outcomes: (IngestOutcome | Error)[]): void {
-    const changed = new Set<string>()
-    group.forEach((item, i) => {
+    const now = new Set<string>()
+    group.forEach(({ batch }, i) => {
       if (outcomes[i] !== 'stored') return
-      changed.add(item.batch.sid)
-      this.options.assets?.enqueue(item.batch.sid, item.batch.events)
+      if (batch.meta || batch.commands.length > 0 || errorMessagesOf(batch.events).length > 0) {
+        now.add(batch.sid)
+      } else {
+        this.stale.add(batch.sid)
+      }
+      this.options.assets?.enqueue(batch.sid, batch.events)
     })
-    for (const sid of changed) {
+    this.refresh(now)
+
+    if (this.stale.size > 0 && !this.staleTimer) {
+      this.staleTimer = setTimeout(() => this.refreshStale(), STALE_REFRESH_MS)
+      this.staleTimer.unref()
+    }
+  }
+
+  private refresh(sessionIds: Iterable<string>): void {
+    for (const sid of sessionIds) {
+      this.stale.delete(sid)
       const summary = this.options.store.getSummary(sid)
       if (summary) this.options.index.upsert(summary)
     }
+  }
+
+  private refreshStale(): void {
+    this.staleTimer = undefined
+    try {
+      this.refresh([...this.stale])
+    } catch (error) {
+      // A timer is a boundary; the next batch of these sessions tries again.
+      this.options.logger?.error({ err: error }, 'index update failed')
+    }
+  }
+
+  /** Brings the index fully up to date; call before closing the store. */
+  stop(): void {
+    clearTimeout(this.staleTimer)
+    this.refreshStale()
   }
 
   private serveAsset(req: IncomingMessage, res: ServerResponse, hash: string): void {

@@ -86,6 +86,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     async stop() {
       retention.stop()
       await server.close()
+      collector.stop()
       await assets?.stop()
       store.close()
       lock.release()
