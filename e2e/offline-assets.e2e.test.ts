@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { Browser } from 'playwright-core'
+import Database from 'better-sqlite3'
 import type { SessionSummary } from '../shared/api'
 import { cli, cliJson, launchChromium, makeDataDir, serve, waitFor, type Serving } from './harness'
 
@@ -74,11 +75,20 @@ describe('a session replayed after its site went away', () => {
   })
 
   it('caches the image once, however many URLs serve it', () => {
-    const stats = JSON.parse(cli(['stats', '--data', data.dir, '--json']).stdout) as Record<
-      string,
-      number
-    >
-    expect(stats).toMatchObject({ assets: 1, assetUrls: 2, assetFailures: 0 })
+    const db = new Database(join(data.dir, 'replaydesk.db'), { readonly: true })
+    const hashOf = db.prepare("SELECT hash FROM asset_urls WHERE url = ? AND status = 'ok'")
+    const dot = hashOf.get(`${siteOrigin}/dot.png`) as { hash: string } | undefined
+    const bg = hashOf.get(`${siteOrigin}/bg.png`) as { hash: string } | undefined
+    const copies = db.prepare('SELECT count(*) AS n FROM asset_blobs WHERE hash = ?').get(dot?.hash)
+    db.close()
+
+    expect(dot?.hash).toMatch(/^[0-9a-f]{64}$/)
+    expect(bg?.hash).toBe(dot?.hash)
+    expect(copies).toEqual({ n: 1 })
+    const stats = JSON.parse(cli(['stats', '--data', data.dir, '--json']).stdout) as {
+      assetFailures: number
+    }
+    expect(stats.assetFailures).toBe(0)
   })
 
   it('replays with the images from the collector and asks the old site for nothing', async () => {
