@@ -92,6 +92,7 @@ describe('the data directory from the command line', () => {
 
     const deleted = cli(['delete', '--yes', '--data', data.dir, query])
     expect(deleted.stdout).toContain('Deleted 2 sessions')
+    expect(deleted.stdout).toMatch(/^session-new-1 .*email:ann@example.com/m)
     const left = cliJson<SessionSummary[]>(['search', '--data', data.dir]).map((s) => s.id)
     expect(left).toEqual(['session-old-2'])
     expect(cli(['events', 'session-new-1', '--data', data.dir]).status).toBe(1)

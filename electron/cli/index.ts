@@ -124,9 +124,12 @@ async function deleteMatching(query: string, options: { data?: string; yes?: boo
   await withWriter(options.data, async (store) => {
     const index = new SessionIndex()
     for (const summary of store.listSummaries()) index.upsert(summary)
-    const ids = index.search(query).map((s) => s.id)
+    const sessions = index.search(query)
+    const ids = sessions.map((s) => s.id)
     if (ids.length === 0) return out('No sessions match.')
 
+    // Bare words match by prefix and typo too: show what goes before it goes.
+    for (const session of sessions) out(describeSession(session))
     const what = `${plural(ids.length, 'session')} with their events, tags and cached assets`
     if (!options.yes) {
       if (!process.stdin.isTTY) {
