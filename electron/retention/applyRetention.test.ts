@@ -43,6 +43,7 @@ describe('applyRetention', () => {
     })
     expect(store.getSummary('session-40-days')).toBeUndefined()
     expect(index.search('').map((s) => s.id)).toEqual(['session-10-days'])
+    expect(index.search('checkout').map((s) => s.id)).toEqual(['session-10-days'])
   })
 
   it('never deletes a pinned session, whatever its age or size', () => {

@@ -273,6 +273,23 @@ describe('Store deletion and retention', () => {
     expect(store.sessionsToExpire({ endedBefore: T + 10_000 })).not.toContain('session-pinned')
   })
 
+  it('switches a store made without incremental vacuum over on its first deletion', () => {
+    store.close()
+    rmSync(join(dir, DATABASE_FILE))
+    const old = new Database(join(dir, DATABASE_FILE))
+    old.exec('CREATE TABLE made_by_an_old_version (x)')
+    old.close()
+    store = Store.open(dir)
+    ingest(makeBatch({ sid: 'session-gone' }))
+
+    store.deleteSessions(['session-gone'])
+    store.reclaimSpace()
+
+    const db = new Database(join(dir, DATABASE_FILE), { readonly: true })
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2)
+    db.close()
+  })
+
   it('gives the space of deleted sessions back to the file system', () => {
     const big = randomBytes(200_000).toString('base64')
     for (let i = 0; i < 5; i++) {
