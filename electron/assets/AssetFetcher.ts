@@ -12,6 +12,8 @@ export interface AssetLimits {
   timeoutMs: number
   /** Asset URLs taken from one batch; the rest are ignored. */
   maxUrlsPerBatch: number
+  /** Asset URLs kept for one session, over all its batches. */
+  maxUrlsPerSession: number
 }
 
 /** Stylesheets named by stylesheets are followed this many levels (fonts, `@import`). */
@@ -22,6 +24,7 @@ export const DEFAULT_ASSET_LIMITS: AssetLimits = {
   maxBytes: 10 * 1024 * 1024,
   timeoutMs: 15_000,
   maxUrlsPerBatch: 500,
+  maxUrlsPerSession: 2_000,
 }
 
 /**
@@ -63,7 +66,8 @@ export class AssetFetcher {
       if (this.stopped) return
       const urls = collectAssetUrls(events).slice(0, this.limits.maxUrlsPerBatch)
       if (urls.length === 0) return
-      if (this.store.addAssetUrls(sessionId, urls).length > 0) this.pump()
+      const fresh = this.store.addAssetUrls(sessionId, urls, this.limits.maxUrlsPerSession)
+      if (fresh.length > 0) this.pump()
     })
   }
 

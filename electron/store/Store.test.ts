@@ -245,6 +245,15 @@ describe('Store deletion and retention', () => {
     expect(store.stats()).toMatchObject({ sessions: 1, assets: 1 })
   })
 
+  it('takes no more asset URLs for a session past its limit', () => {
+    ingest(makeBatch())
+    const urls = (from: number) => [0, 1, 2].map((i) => `https://a.example/${from + i}.png`)
+    expect(store.addAssetUrls('session-0001', urls(0), 4)).toHaveLength(3)
+    expect(store.addAssetUrls('session-0001', urls(3), 4)).toEqual(['https://a.example/3.png'])
+    expect(store.addAssetUrls('session-0001', urls(0), 4)).toEqual([])
+    expect(store.stats().assetUrls).toBe(4)
+  })
+
   it('keeps one copy of content fetched from two URLs', () => {
     ingest(makeBatch())
     store.addAssetUrls('session-0001', ['https://a.example/1.png', 'https://b.example/1.png'])

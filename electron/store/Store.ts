@@ -486,8 +486,14 @@ export class Store {
   /**
    * Notes that a session uses these asset URLs and returns those never seen before, now
    * pending: the ones to fetch. A URL seen before, fetched or failed, is not fetched again.
+   * A session that already uses `maxPerSession` URLs gets no more.
    */
-  addAssetUrls(sessionId: string, urls: readonly string[], now = Date.now()): string[] {
+  addAssetUrls(
+    sessionId: string,
+    urls: readonly string[],
+    maxPerSession = Infinity,
+    now = Date.now(),
+  ): string[] {
     return this.db.transaction(() => {
       const link = this.sql('INSERT OR IGNORE INTO session_assets (session_id, url) VALUES (?, ?)')
       const add = this.sql(
@@ -496,8 +502,11 @@ export class Store {
       const fresh: string[] = []
       // The session may have been deleted between ingest and now.
       if (!this.sql('SELECT 1 FROM sessions WHERE id = ?').get(sessionId)) return fresh
+      const used = this.sql('SELECT count(*) AS n FROM session_assets WHERE session_id = ?')
+      let room = maxPerSession - (used.get(sessionId) as { n: number }).n
       for (const url of urls) {
-        link.run(sessionId, url)
+        if (room <= 0) break
+        room -= link.run(sessionId, url).changes
         if (add.run(url, now).changes > 0) fresh.push(url)
       }
       return fresh
