@@ -179,6 +179,13 @@ describe('Collector ingest', () => {
     expect(reply.status).toBe(413)
   })
 
+  it('takes a small gzip body that inflates to megabytes', async () => {
+    const padded = JSON.stringify(makeBatch({ sid: 'session-padded' })) + ' '.repeat(3_000_000)
+    const body = gzipSync(padded)
+    expect(body.length).toBeLessThan(64 * 1024)
+    expect((await post(body)).status).toBe(200)
+  })
+
   it('answers a request that names another host with 421 (DNS rebinding)', async () => {
     const reply = await send('GET', '/snippet.js', undefined, { host: 'evil.example:80' })
     expect(reply.status).toBe(421)
