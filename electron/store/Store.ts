@@ -163,84 +163,7 @@ export class Store {
    * changes nothing, which makes retries safe.
    */
   ingest(batch: Batch, gzippedBody: Buffer, receivedAt = Date.now()): IngestOutcome {
-    return this.db.transaction((): IngestOutcome => {
-      const exists = this.sql(
-        'SELECT 1 FROM chunks WHERE session_id = ? AND tab_id = ? AND page_id = ? AND seq = ?',
-      ).get(batch.sid, batch.tab, batch.page, batch.seq)
-      if (exists) return 'duplicate'
-
-      const span = timeSpan(batch, receivedAt)
-      const eventCount = batch.events.length
-
-      this.sql(
-        `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at, stored_bytes)
-           VALUES (@id, @start, @end, @count, @receivedAt, @bytes)
-           ON CONFLICT (id) DO UPDATE SET
-             started_at = min(started_at, excluded.started_at),
-             ended_at = max(ended_at, excluded.ended_at),
-             event_count = event_count + excluded.event_count,
-             received_at = excluded.received_at,
-             stored_bytes = stored_bytes + excluded.stored_bytes`,
-      ).run({
-        id: batch.sid,
-        start: span.start,
-        end: span.end,
-        count: eventCount,
-        receivedAt,
-        bytes: gzippedBody.length,
-      })
-
-      this.sql(
-        `INSERT INTO pages (session_id, id, tab_id, url, title, meta, started_at, ended_at,
-                              event_count)
-           VALUES (@sid, @page, @tab, @url, @title, @meta, @start, @end, @count)
-           ON CONFLICT (session_id, id) DO UPDATE SET
-             url = CASE WHEN excluded.meta IS NULL THEN url ELSE excluded.url END,
-             title = CASE WHEN excluded.meta IS NULL THEN title ELSE excluded.title END,
-             meta = coalesce(excluded.meta, meta),
-             started_at = min(started_at, excluded.started_at),
-             ended_at = max(ended_at, excluded.ended_at),
-             event_count = event_count + excluded.event_count`,
-      ).run({
-        sid: batch.sid,
-        page: batch.page,
-        tab: batch.tab,
-        url: batch.meta?.url ?? '',
-        title: batch.meta?.title ?? '',
-        meta: batch.meta ? JSON.stringify(batch.meta) : null,
-        start: span.start,
-        end: span.end,
-        count: eventCount,
-      })
-
-      if (batch.meta) this.recordUserAgent(batch.sid, batch.meta.userAgent)
-      for (const command of batch.commands) this.applyCommand(batch.sid, command)
-      for (const message of errorMessagesOf(batch.events)) {
-        this.sql(
-          `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
-             ON CONFLICT DO UPDATE SET count = count + 1,
-               first_seen = min(first_seen, excluded.first_seen)`,
-        ).run(batch.sid, message, span.start)
-      }
-
-      this.sql(
-        `INSERT INTO chunks (session_id, tab_id, page_id, seq, first_ts, last_ts, event_count,
-                               has_full_snapshot, body, received_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        batch.sid,
-        batch.tab,
-        batch.page,
-        batch.seq,
-        eventCount > 0 ? span.start : null,
-        eventCount > 0 ? span.end : null,
-        eventCount,
-        batch.events.some((e) => e.type === EventType.FullSnapshot) ? 1 : 0,
-        gzippedBody,
-        receivedAt,
-      )
-      return 'stored'
-    })()
+    return this.db.transaction(() => this.storeBatch(batch, gzippedBody, receivedAt))()
   }
 
   /**
@@ -253,8 +176,88 @@ export class Store {
     receivedAt = Date.now(),
   ): IngestOutcome[] {
     return this.db.transaction(() =>
-      items.map((item) => this.ingest(item.batch, item.gzippedBody, receivedAt)),
+      items.map((item) => this.storeBatch(item.batch, item.gzippedBody, receivedAt)),
     )()
+  }
+
+  /** `ingest` without its transaction: the caller holds one. */
+  private storeBatch(batch: Batch, gzippedBody: Buffer, receivedAt: number): IngestOutcome {
+    const exists = this.sql(
+      'SELECT 1 FROM chunks WHERE session_id = ? AND tab_id = ? AND page_id = ? AND seq = ?',
+    ).get(batch.sid, batch.tab, batch.page, batch.seq)
+    if (exists) return 'duplicate'
+
+    const span = timeSpan(batch, receivedAt)
+    const eventCount = batch.events.length
+
+    this.sql(
+      `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at, stored_bytes)
+           VALUES (@id, @start, @end, @count, @receivedAt, @bytes)
+           ON CONFLICT (id) DO UPDATE SET
+             started_at = min(started_at, excluded.started_at),
+             ended_at = max(ended_at, excluded.ended_at),
+             event_count = event_count + excluded.event_count,
+             received_at = excluded.received_at,
+             stored_bytes = stored_bytes + excluded.stored_bytes`,
+    ).run({
+      id: batch.sid,
+      start: span.start,
+      end: span.end,
+      count: eventCount,
+      receivedAt,
+      bytes: gzippedBody.length,
+    })
+
+    this.sql(
+      `INSERT INTO pages (session_id, id, tab_id, url, title, meta, started_at, ended_at,
+                              event_count)
+           VALUES (@sid, @page, @tab, @url, @title, @meta, @start, @end, @count)
+           ON CONFLICT (session_id, id) DO UPDATE SET
+             url = CASE WHEN excluded.meta IS NULL THEN url ELSE excluded.url END,
+             title = CASE WHEN excluded.meta IS NULL THEN title ELSE excluded.title END,
+             meta = coalesce(excluded.meta, meta),
+             started_at = min(started_at, excluded.started_at),
+             ended_at = max(ended_at, excluded.ended_at),
+             event_count = event_count + excluded.event_count`,
+    ).run({
+      sid: batch.sid,
+      page: batch.page,
+      tab: batch.tab,
+      url: batch.meta?.url ?? '',
+      title: batch.meta?.title ?? '',
+      meta: batch.meta ? JSON.stringify(batch.meta) : null,
+      start: span.start,
+      end: span.end,
+      count: eventCount,
+    })
+
+    if (batch.meta) this.recordUserAgent(batch.sid, batch.meta.userAgent)
+    for (const command of batch.commands) this.applyCommand(batch.sid, command)
+    for (const message of errorMessagesOf(batch.events)) {
+      this.sql(
+        `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
+             ON CONFLICT DO UPDATE SET count = count + 1,
+               first_seen = min(first_seen, excluded.first_seen)`,
+      ).run(batch.sid, message, span.start)
+    }
+
+    this.sql(
+      `INSERT INTO chunks (session_id, tab_id, page_id, seq, first_ts, last_ts, event_count,
+                               has_full_snapshot, body, received_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      batch.sid,
+      batch.tab,
+      batch.page,
+      batch.seq,
+      eventCount > 0 ? span.start : null,
+      eventCount > 0 ? span.end : null,
+      eventCount,
+      batch.events.some((e) => e.type === EventType.FullSnapshot) ? 1 : 0,
+      gzippedBody,
+      receivedAt,
+    )
+    return 'stored'
   }
 
   /** The session's browser is the one its first page reported. */
