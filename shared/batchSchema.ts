@@ -3,12 +3,14 @@
  * snippet, which only needs the types and constants, does not bundle the schema library.
  */
 import { z } from 'zod'
-import { parseTagArgument } from './tags'
+import { parseTagArgument, type TagArgument } from './tags'
 import { LIMITS, WIRE_VERSION } from './wire'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'ids are 8 to 64 letters, digits, "-" or "_"')
 
-const time = z.number().finite().nonnegative()
+const time = z.number().finite().nonnegative().max(LIMITS.maxTimestamp)
+
+const size = z.number().int().min(0).max(100_000)
 
 const shortText = (max: number) => z.string().max(max)
 
@@ -16,8 +18,8 @@ export const pageMetaSchema = z.object({
   url: shortText(LIMITS.maxUrlLength),
   title: shortText(1024),
   referrer: shortText(LIMITS.maxUrlLength),
-  viewport: z.object({ width: z.number().int(), height: z.number().int() }),
-  screen: z.object({ width: z.number().int(), height: z.number().int() }),
+  viewport: z.object({ width: size, height: size }),
+  screen: z.object({ width: size, height: size }),
   language: shortText(64),
   timeZone: shortText(64),
   userAgent: shortText(1024),
@@ -25,6 +27,13 @@ export const pageMetaSchema = z.object({
 
 const tagValue = z.unknown().transform((value, ctx) => {
   const parsed = parseTagArgument(value)
+  if (parsed.ok && tagCount(parsed.tag) > LIMITS.maxTagKeysPerCommand) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `one tagSession call sets at most ${LIMITS.maxTagKeysPerCommand} keys`,
+    })
+    return z.NEVER
+  }
   if (!parsed.ok) {
     ctx.addIssue({ code: 'custom', message: parsed.reason })
     return z.NEVER
@@ -48,6 +57,10 @@ export const eventSchema = z.looseObject({
   timestamp: time,
 })
 
+function tagCount(tag: TagArgument): number {
+  return typeof tag === 'string' ? 1 : Object.keys(tag).length
+}
+
 export const batchSchema = z.object({
   v: z.literal(WIRE_VERSION),
   sid: id,
@@ -61,7 +74,16 @@ export const batchSchema = z.object({
    * size bound) since it last reported. Collectors may ignore it.
    */
   dropped: z.number().int().min(0).max(1_000_000).optional(),
-  commands: z.array(commandSchema).max(LIMITS.maxCommandsPerBatch).default([]),
+  commands: z
+    .array(commandSchema)
+    .max(LIMITS.maxCommandsPerBatch)
+    .default([])
+    .refine(
+      (commands) =>
+        commands.reduce((n, c) => n + (c.op === 'tag' ? tagCount(c.value) : 0), 0) <=
+        LIMITS.maxTagsPerBatch,
+      `a batch carries at most ${LIMITS.maxTagsPerBatch} tags`,
+    ),
   events: z.array(eventSchema).max(LIMITS.maxEventsPerBatch),
 })
 

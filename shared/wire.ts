@@ -13,13 +13,25 @@ export const WIRE_VERSION = 1
 export const INGEST_PATH = '/ingest'
 export const SNIPPET_PATH = '/snippet.js'
 
-/** Limits a batch must keep; the collector answers 413 or 422 past them. */
+/**
+ * Limits a batch must keep. The collector answers 413 past the byte limits (checked before
+ * the body is read or inflated whole) and 422 past the others; tag key and text lengths are
+ * in `tags.ts`.
+ */
 export const LIMITS = {
   maxBodyBytes: 8 * 1024 * 1024,
   maxInflatedBytes: 64 * 1024 * 1024,
   maxEventsPerBatch: 20_000,
   maxCommandsPerBatch: 500,
+  /** Keys one `tagSession` object may set. */
+  maxTagKeysPerCommand: 100,
+  /** Key/value pairs and string tags all the commands of one batch may carry together. */
+  maxTagsPerBatch: 1_000,
   maxUrlLength: 4096,
+  /** Nesting of arrays and objects in the JSON body; a DOM snapshot nests about 2 per level. */
+  maxJsonDepth: 512,
+  /** Timestamps are milliseconds since 1970 and before 2100. */
+  maxTimestamp: 4_102_444_800_000,
 } as const
 
 /** rrweb's event types, repeated here so `shared/` needs no rrweb import. */

@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import { gunzip } from 'node:zlib'
 import { extract as extractTar, type Header } from 'tar-stream'
 import { batchSchema } from '../../shared/batchSchema'
+import { collectAssetUrls } from '../../shared/assetUrls'
 import { LIMITS } from '../../shared/wire'
 import { sessionRecordSchema, type SessionRecord } from '../store/bundleRows'
 import { DATABASE_FILE, Store } from '../store/Store'
@@ -174,6 +175,7 @@ class BundleReader {
       (c) => c.tab_id === entry.tab && c.page_id === entry.page && c.seq === entry.seq,
     )!
     this.staging.stageChunk(entry.sessionId, meta, body)
+    this.staging.addAssetUrls(entry.sessionId, collectAssetUrls(batch.data.events))
     this.chunks++
   }
 

@@ -1,4 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline/promises'
 import type { SessionSummary } from '../../shared/api'
 import { formatDuration } from '../../shared/format'
 import { QuerySyntaxError } from '../../shared/query'
@@ -6,9 +8,9 @@ import { formatTagValue } from '../../shared/tags'
 import { SessionIndex } from '../index/SessionIndex'
 import { createLogger } from '../logger'
 import { DataDirError, resolveDataDir } from '../paths'
+import { retentionFromEnvironment, RetentionSettingError } from '../retention/applyRetention'
 import { DEFAULT_PORT } from '../server/startServer'
 import { startBackend } from '../service/startBackend'
-import { Store } from '../store/Store'
 import { BundleError, importBundle } from '../bundle/readBundle'
 import { writeBundle } from '../bundle/writeBundle'
 import { writeHtmlReplay } from '../bundle/writeHtmlReplay'
@@ -18,6 +20,8 @@ import { appRoot } from '../paths'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { openBundle, type OpenedBundle } from '../bundle/openBundle'
+import { acquireWriterLock, WriterLockError } from '../store/acquireWriterLock'
+import { DATABASE_FILE, Store } from '../store/Store'
 
 /** A failure the user can fix: printed as one line, exit status 1. */
 class UsageError extends Error {}
@@ -40,17 +44,41 @@ function parsePort(value: string): number {
   return port
 }
 
-async function serve(options: { port: number; data?: string; bundle?: string }): Promise<void> {
+function parsePositive(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('give a number above 0')
+  return n
+}
+
+interface ServeOptions {
+  port: number
+  data?: string
+  keepDays?: number
+  maxDiskMb?: number
+  fetchAssets: boolean
+  bundle?: string
+}
+
+async function serve(options: ServeOptions): Promise<void> {
   const opened = options.bundle ? await openBundleOrExplain(options.bundle) : null
   const dataDir = opened?.dataDir ?? resolveDataDir(options.data, 'write')
-  const logger = createLogger(dataDir)
   const bundle = options.bundle ? basename(options.bundle) : undefined
+  const fromEnvironment = retentionFromEnvironment()
+  const logger = createLogger(dataDir)
   const backend = await startBackend({
     dataDir,
     port: options.port,
     logger,
     serveUi: true,
     bundle,
+    retention: {
+      maxAgeDays: options.keepDays ?? fromEnvironment.maxAgeDays,
+      maxBytes:
+        options.maxDiskMb === undefined
+          ? fromEnvironment.maxBytes
+          : options.maxDiskMb * 1024 * 1024,
+    },
+    assets: options.fetchAssets ? {} : false,
   }).catch((error: NodeJS.ErrnoException) => {
     opened?.remove()
     if (error.code === 'EADDRINUSE') {
@@ -80,14 +108,95 @@ async function serve(options: { port: number; data?: string; bundle?: string }):
   process.once('SIGTERM', () => stop('SIGTERM'))
 }
 
-/** Runs a read-only command against the store, closing it whatever happens. */
+/** Runs a read-only command against the store, beside a running writer if there is one. */
 function withStore<T>(data: string | undefined, read: (store: Store) => T): T {
-  const store = Store.open(resolveDataDir(data, 'read'))
+  const store = Store.open(resolveDataDir(data, 'read'), { readonly: true })
   try {
     return read(store)
   } finally {
     store.close()
   }
+}
+
+/** Runs a command that deletes, as the data directory's only writer. */
+async function withWriter<T>(data: string | undefined, write: (store: Store) => Promise<T>) {
+  const dataDir = resolveDataDir(data, 'read')
+  const lock = acquireWriterLock(dataDir)
+  const store = Store.open(dataDir)
+  try {
+    return await write(store)
+  } finally {
+    store.close()
+    lock.release()
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout })
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim())
+  } finally {
+    prompt.close()
+  }
+}
+
+async function deleteMatching(query: string, options: { data?: string; yes?: boolean }) {
+  await withWriter(options.data, async (store) => {
+    const index = new SessionIndex()
+    for (const summary of store.listSummaries()) index.upsert(summary)
+    const sessions = index.search(query)
+    const ids = sessions.map((s) => s.id)
+    if (ids.length === 0) return out('No sessions match.')
+
+    // Bare words match by prefix and typo too: show what goes before it goes.
+    for (const session of sessions) out(describeSession(session))
+    const what = `${plural(ids.length, 'session')} with their events, tags and cached assets`
+    if (!options.yes) {
+      if (!process.stdin.isTTY) {
+        throw new UsageError(`this would delete ${what}; add --yes to delete without asking`)
+      }
+      if (!(await confirm(`Delete ${what}?`))) return out('Nothing deleted.')
+    }
+
+    const removed = store.deleteSessions(ids)
+    store.reclaimSpace()
+    out(`Deleted ${plural(removed.sessions, 'session')} and ${plural(removed.assets, 'asset')}.`)
+  })
+}
+
+function setPinned(id: string, pinned: boolean, options: { data?: string }): void {
+  const store = Store.open(resolveDataDir(options.data, 'read'))
+  try {
+    if (!store.setPinned(id, pinned)) throw new UsageError(`no session with id ${id}`)
+  } finally {
+    store.close()
+  }
+  out(pinned ? `Pinned ${id}: retention keeps it.` : `Unpinned ${id}.`)
+}
+
+function stats(options: { data?: string; json?: boolean }): void {
+  const dataDir = resolveDataDir(options.data, 'read')
+  const s = withStore(dataDir, (store) => store.stats())
+  if (options.json) return out(JSON.stringify(s, null, 2))
+
+  out(`Sessions:  ${plural(s.sessions, 'session')} (${s.pinned.toLocaleString('en')} pinned)`)
+  out(`Events:    ${plural(s.events, 'event')}, ${formatBytes(s.eventBytes)} compressed`)
+  out(
+    `Assets:    ${plural(s.assets, 'file')}, ${formatBytes(s.assetBytes)} ` +
+      `(${plural(s.assetUrls, 'URL')}: ${s.assetFailures.toLocaleString('en')} failed, ` +
+      `${s.assetsPending.toLocaleString('en')} pending)`,
+  )
+  out(`On disk:   ${formatBytes(s.fileBytes)} in ${join(dataDir, DATABASE_FILE)}`)
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
 function search(query: string | undefined, options: { data?: string; json?: boolean }): void {
@@ -184,7 +293,7 @@ async function exportSessions(query: string, options: ExportCliOptions): Promise
   if (options.html) return exportHtml(query, file, options)
   if (options.video) return exportVideo(query, file, options)
 
-  const store = Store.open(resolveDataDir(options.data, 'read'))
+  const store = Store.open(resolveDataDir(options.data, 'read'), { readonly: true })
   try {
     const index = new SessionIndex()
     for (const summary of store.listSummaries()) index.upsert(summary)
@@ -253,6 +362,7 @@ async function exportVideo(id: string, file: string, options: ExportCliOptions):
 
 async function importBundles(files: string[], options: { data?: string }): Promise<void> {
   const dataDir = resolveDataDir(options.data, 'write')
+  const lock = acquireWriterLock(dataDir)
   const store = Store.open(dataDir)
   try {
     for (const file of files) {
@@ -276,6 +386,7 @@ async function importBundles(files: string[], options: { data?: string }): Promi
     }
   } finally {
     store.close()
+    lock.release()
   }
 }
 
@@ -292,6 +403,9 @@ export function buildProgram(): Command {
     .option('--port <n>', `port to listen on; 0 picks a free one`, parsePort, DEFAULT_PORT)
     .option(dataOption[0]!, dataOption[1])
     .option('--bundle <file>', 'show the sessions of a bundle, read-only, instead of the data')
+    .option('--keep-days <n>', 'delete sessions that ended more than N days ago', parsePositive)
+    .option('--max-disk-mb <n>', 'delete the oldest sessions beyond N MB of data', parsePositive)
+    .option('--no-fetch-assets', 'do not fetch the images, fonts and CSS recordings use')
     .action(serve)
 
   program
@@ -341,6 +455,38 @@ export function buildProgram(): Command {
     .option(dataOption[0]!, dataOption[1])
     .action(importBundles)
 
+  program
+    .command('delete')
+    .description('delete every session a query matches, with its events, tags and assets')
+    .argument('<query...>', 'a query, as for search; quote it for the shell')
+    .option(dataOption[0]!, dataOption[1])
+    .option('--yes', 'delete without asking')
+    .allowUnknownOption()
+    .action((words: string[], options: { data?: string; yes?: boolean }) =>
+      deleteMatching(queryOf(words), options),
+    )
+
+  program
+    .command('pin')
+    .description('keep a session whatever the retention settings say')
+    .argument('<id>', 'session id')
+    .option(dataOption[0]!, dataOption[1])
+    .action((id: string, options: { data?: string }) => setPinned(id, true, options))
+
+  program
+    .command('unpin')
+    .description('let retention delete a pinned session again')
+    .argument('<id>', 'session id')
+    .option(dataOption[0]!, dataOption[1])
+    .action((id: string, options: { data?: string }) => setPinned(id, false, options))
+
+  program
+    .command('stats')
+    .description('sessions, events, cached assets and bytes on disk')
+    .option(dataOption[0]!, dataOption[1])
+    .option('--json', 'print JSON')
+    .action(stats)
+
   return program
 }
 
@@ -357,6 +503,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (error) {
     const known =
       error instanceof UsageError ||
+      error instanceof WriterLockError ||
+      error instanceof RetentionSettingError ||
       error instanceof DataDirError ||
       error instanceof QuerySyntaxError
     process.stderr.write(`replaydesk: ${known ? error.message : String(error)}\n`)

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -84,6 +84,25 @@ describe('Collector ingest', () => {
     expect(store.getSummary('session-gzip')!.events).toBe(2)
   })
 
+  it('stores a batch once when its retries arrive at the same moment', async () => {
+    const body = gzipSync(JSON.stringify(makeBatch({ sid: 'session-racing' })))
+    const replies = await Promise.all([1, 2, 3, 4, 5].map(() => post(body)))
+
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    const fresh = replies.filter((r) => JSON.parse(r.body).duplicate === false)
+    expect(fresh).toHaveLength(1)
+    expect(store.getSummary('session-racing')!.events).toBe(2)
+  })
+
+  it('brings the listed event count up to date shortly after a batch of events alone', async () => {
+    await post(JSON.stringify(makeBatch({ sid: 'session-growing' })))
+    const more = makeBatch({ sid: 'session-growing', seq: 1, meta: undefined })
+    expect((await post(JSON.stringify(more))).status).toBe(200)
+
+    const listed = () => index.search('').find((s) => s.id === 'session-growing')?.events
+    await vi.waitFor(() => expect(listed()).toBe(4), { timeout: 3000 })
+  })
+
   it('takes plain JSON with no content type, as sendBeacon sends it', async () => {
     const reply = await send('POST', '/ingest', JSON.stringify(makeBatch({ sid: 'session-plain' })))
     expect(reply.status).toBe(200)
@@ -98,6 +117,37 @@ describe('Collector ingest', () => {
       JSON.stringify(makeBatch({ commands: [{ op: 'tag', t: 1, value: [] }] })),
       422,
       'commands.0.value',
+    ],
+    ['JSON nested too deep', `{"v":1,"x":${'['.repeat(600)}${']'.repeat(600)}}`, 422, 'deeper'],
+    [
+      'a timestamp after 2100',
+      JSON.stringify(makeBatch({ events: [{ type: 2, timestamp: 5e12 }] })),
+      422,
+      'events.0.timestamp',
+    ],
+    [
+      'too many keys in one tag',
+      JSON.stringify(
+        makeBatch({
+          commands: [
+            {
+              op: 'tag',
+              t: 1,
+              value: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, i])),
+            },
+          ],
+        }),
+      ),
+      422,
+      'at most 100 keys',
+    ],
+    [
+      'a tag value over 1,024 characters',
+      JSON.stringify(
+        makeBatch({ commands: [{ op: 'tag', t: 1, value: { plan: 'x'.repeat(1025) } }] }),
+      ),
+      422,
+      'longer than 1024',
     ],
     [
       'an unknown event type',
@@ -127,6 +177,13 @@ describe('Collector ingest', () => {
     expect(bomb.length).toBeLessThan(1024 * 1024)
     const reply = await post(bomb)
     expect(reply.status).toBe(413)
+  })
+
+  it('takes a small gzip body that inflates to megabytes', async () => {
+    const padded = JSON.stringify(makeBatch({ sid: 'session-padded' })) + ' '.repeat(3_000_000)
+    const body = gzipSync(padded)
+    expect(body.length).toBeLessThan(64 * 1024)
+    expect((await post(body)).status).toBe(200)
   })
 
   it('answers a request that names another host with 421 (DNS rebinding)', async () => {

@@ -44,6 +44,15 @@ export class SessionIndex {
     else this.text.add(document)
   }
 
+  /** Forgets a deleted session. */
+  remove(id: string): void {
+    const previous = this.sessions.get(id)
+    if (!previous) return
+    this.removeTerms(previous)
+    this.sessions.delete(id)
+    if (this.text.has(id)) this.text.discard(id)
+  }
+
   /**
    * Ids of the sessions a query matches, newest first. Throws QuerySyntaxError on a
    * malformed query.

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { API_CHANNEL } from '../../shared/ipc'
 import { createLogger } from '../logger'
 import { appRoot, builtRendererDir, resolveDataDir } from '../paths'
+import { retentionFromEnvironment } from '../retention/applyRetention'
 import { DEFAULT_PORT } from '../server/startServer'
 import { dispatchApiCall } from '../service/dispatchApiCall'
 import { startBackend, type Backend } from '../service/startBackend'
@@ -40,6 +41,7 @@ async function run(): Promise<void> {
     port: Number(process.env.REPLAYDESK_PORT ?? DEFAULT_PORT),
     logger,
     serveUi: false,
+    retention: retentionFromEnvironment(),
     store: nativeBinding && existsSync(nativeBinding) ? { nativeBinding } : {},
     playerUrl: PLAYER_URL,
   })

@@ -8,6 +8,7 @@ import {
   type SearchResult,
   type SessionDetail,
 } from '../../shared/api'
+import { ASSET_PATH, rewriteAssetUrls } from '../../shared/assetUrls'
 import { QuerySyntaxError } from '../../shared/query'
 import { sliceAfter, sliceFromCheckpoint } from '../../shared/eventWindow'
 import { findMarkers, type Marker } from '../../shared/markers'
@@ -42,12 +43,20 @@ export class ReplaydeskService implements ReplaydeskApi {
     return detail
   }
 
+  /**
+   * The session's events with their asset URLs pointing at the local cache, so a replay
+   * needs no network. A URL not cached becomes '' and loads nothing: a replay never reaches
+   * the recorded site. (`replaydesk events` prints the events as recorded instead.)
+   */
   async getEvents(id: string): Promise<PageEvents[]> {
     await this.getSession(id)
-    return this.store.getEvents(id)
+    const toLocal = this.assetMapper()
+    return this.store
+      .getEvents(id)
+      .map((page) => ({ ...page, events: rewriteAssetUrls(page.events, toLocal) }))
   }
 
-  // TODO(#4): pass these events through the asset cache's URL rewrite, as getEvents does.
+  /** A window of one tab's events, asset URLs pointing at the local cache as in getEvents. */
   async getEventWindow(id: string, request: EventWindowRequest): Promise<EventWindow> {
     await this.getSession(id)
     const { tab, fromTs, untilTs, fromCheckpoint } = request
@@ -55,7 +64,25 @@ export class ReplaydeskService implements ReplaydeskApi {
     const events = fromCheckpoint
       ? sliceFromCheckpoint(read, fromTs, untilTs)
       : sliceAfter(read, fromTs, untilTs)
-    return { events, complete: !this.store.hasTabEventsAfter(id, tab, untilTs) }
+    return {
+      events: rewriteAssetUrls(events, this.assetMapper()),
+      complete: !this.store.hasTabEventsAfter(id, tab, untilTs),
+    }
+  }
+
+  /** Maps a recorded asset URL to its cached copy, or to '' when there is none. */
+  private assetMapper(): (url: string) => string {
+    const base = `${this.collectorUrl()}${ASSET_PATH}`
+    const local = new Map<string, string>()
+    return (url) => {
+      let mapped = local.get(url)
+      if (mapped === undefined) {
+        const hash = this.store.assetHashes([url]).get(url)
+        mapped = hash ? `${base}${hash}` : ''
+        local.set(url, mapped)
+      }
+      return mapped
+    }
   }
 
   async getMarkers(id: string): Promise<Marker[]> {

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto'
+import { AssetFetcher, type AssetLimits } from '../assets/AssetFetcher'
 import { Collector } from '../collector/Collector'
 import { SessionIndex } from '../index/SessionIndex'
 import type { Logger } from '../logger'
 import { builtRendererDir, builtSnippetFile } from '../paths'
+import { scheduleRetention, type RetentionSettings } from '../retention/applyRetention'
 import { startServer, type RunningServer } from '../server/startServer'
+import { acquireWriterLock } from '../store/acquireWriterLock'
 import { Store, type OpenStoreOptions } from '../store/Store'
 import { ReplaydeskService } from './ReplaydeskService'
 
@@ -18,6 +21,9 @@ export interface BackendOptions {
   bundle?: string
   /** The player document's address when the shell serves it itself (the desktop app). */
   playerUrl?: string
+  retention?: RetentionSettings
+  /** Fetch the assets recordings reference (on unless false); limits override defaults. */
+  assets?: false | Partial<AssetLimits>
 }
 
 export interface Backend {
@@ -26,16 +32,32 @@ export interface Backend {
   stop(): Promise<void>
 }
 
-/** Opens the store, builds the index and starts the collector: what both shells run. */
+/**
+ * Takes the data directory's writer lock, opens the store, builds the index and starts the
+ * collector, the asset fetcher and retention: what both shells run.
+ */
 export async function startBackend(options: BackendOptions): Promise<Backend> {
+  const { logger } = options
+  const lock = acquireWriterLock(options.dataDir, options.store)
   const store = Store.open(options.dataDir, options.store)
   const index = new SessionIndex()
   // TODO(#5): build the index without blocking start-up, and show progress.
   for (const summary of store.listSummaries()) index.upsert(summary)
-  options.logger.info({ sessions: index.size }, 'index built')
+  logger.child({ name: 'index' }).info({ sessions: index.size }, 'index built')
 
   const readOnly = options.bundle !== undefined
-  const collector = new Collector({ store, index, snippetFile: builtSnippetFile(), readOnly })
+  const assets =
+    options.assets === false || readOnly
+      ? undefined
+      : new AssetFetcher(store, logger.child({ name: 'assets' }), options.assets)
+  const collector = new Collector({
+    store,
+    index,
+    snippetFile: builtSnippetFile(),
+    assets,
+    logger: logger.child({ name: 'collector' }),
+    readOnly,
+  })
   let collectorUrl = ''
   let playerUrl = options.playerUrl ?? ''
   const service = new ReplaydeskService(
@@ -48,7 +70,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const server = await startServer({
     port: options.port,
     collector,
-    logger: options.logger.child({ name: 'server' }),
+    logger: logger.child({ name: 'server' }),
     ui: options.serveUi
       ? {
           dir: builtRendererDir(),
@@ -58,17 +80,30 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       : undefined,
   }).catch((error: unknown) => {
     store.close()
+    lock.release()
     throw error
   })
   collectorUrl = server.collectorUrl
   playerUrl = server.playerUrl ?? playerUrl
 
+  assets?.resume()
+  const retention = scheduleRetention(
+    store,
+    options.retention ?? {},
+    index,
+    logger.child({ name: 'retention' }),
+  )
+
   return {
     service,
     server,
     async stop() {
+      retention.stop()
       await server.close()
+      collector.stop()
+      await assets?.stop()
       store.close()
+      lock.release()
     },
   }
 }

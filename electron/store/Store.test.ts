@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { createHash, randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
 import { batchSchema } from '../../shared/batchSchema'
 import { ERROR_EVENT_TAG, type BatchInput } from '../../shared/wire'
@@ -184,7 +185,18 @@ describe('Store migrations', () => {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((r) => (r as { name: string }).name)
-    expect(tables).toEqual(['chunks', 'errors', 'pages', 'sessions', 'string_tags', 'tags'])
+    expect(tables).toEqual([
+      'asset_blobs',
+      'asset_urls',
+      'chunks',
+      'errors',
+      'pages',
+      'session_assets',
+      'sessions',
+      'string_tags',
+      'tags',
+    ])
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2)
     db.close()
   })
 
@@ -204,5 +216,104 @@ describe('Store migrations', () => {
     db.pragma(`user_version = ${LATEST_VERSION}`)
     db.close()
     store = Store.open(dir)
+  })
+})
+
+describe('Store deletion and retention', () => {
+  const asset = (text: string) => ({
+    hash: createHash('sha256').update(text).digest('hex'),
+    contentType: 'image/png',
+    body: Buffer.from(text),
+  })
+
+  it('deletes a session with its tags and events and only the assets no one else uses', () => {
+    ingest(makeBatch({ sid: 'session-gone', commands: [{ op: 'tag', t: T, value: 'vip' }] }))
+    ingest(makeBatch({ sid: 'session-kept' }))
+    store.addAssetUrls('session-gone', ['https://a.example/own.png', 'https://a.example/both.png'])
+    store.addAssetUrls('session-kept', ['https://a.example/both.png'])
+    store.storeAsset('https://a.example/own.png', asset('own'))
+    store.storeAsset('https://a.example/both.png', asset('both'))
+
+    expect(store.deleteSessions(['session-gone'])).toEqual({ sessions: 1, assets: 1 })
+    store.reclaimSpace()
+
+    expect(store.getDetail('session-gone')).toBeUndefined()
+    expect(store.getEvents('session-gone')).toEqual([])
+    expect(store.assetStatus('https://a.example/own.png')).toBeNull()
+    expect(store.getAsset(asset('own').hash)).toBeUndefined()
+    expect(store.getAsset(asset('both').hash)!.body.toString()).toBe('both')
+    expect(store.stats()).toMatchObject({ sessions: 1, assets: 1 })
+  })
+
+  it('takes no more asset URLs for a session past its limit', () => {
+    ingest(makeBatch())
+    const urls = (from: number) => [0, 1, 2].map((i) => `https://a.example/${from + i}.png`)
+    expect(store.addAssetUrls('session-0001', urls(0), 4)).toHaveLength(3)
+    expect(store.addAssetUrls('session-0001', urls(3), 4)).toEqual(['https://a.example/3.png'])
+    expect(store.addAssetUrls('session-0001', urls(0), 4)).toEqual([])
+    expect(store.stats().assetUrls).toBe(4)
+  })
+
+  it('keeps one copy of content fetched from two URLs', () => {
+    ingest(makeBatch())
+    store.addAssetUrls('session-0001', ['https://a.example/1.png', 'https://b.example/1.png'])
+    store.storeAsset('https://a.example/1.png', asset('same'))
+    store.storeAsset('https://b.example/1.png', asset('same'))
+    expect(store.stats()).toMatchObject({ assets: 1, assetUrls: 2, assetBytes: 4 })
+  })
+
+  it('expires old sessions, then the oldest until the bytes fit, never a pinned one', () => {
+    ingest(makeBatch({ sid: 'session-oldest' }, T))
+    ingest(makeBatch({ sid: 'session-pinned' }, T + 1000))
+    ingest(makeBatch({ sid: 'session-middle' }, T + 2000))
+    ingest(makeBatch({ sid: 'session-newest' }, T + 3000))
+    expect(store.setPinned('session-pinned', true)).toBe(true)
+    expect(store.setPinned('session-nobody', true)).toBe(false)
+
+    expect(store.sessionsToExpire({ endedBefore: T + 2500 })).toEqual([
+      'session-oldest',
+      'session-middle',
+    ])
+    const perSession = store.stats().eventBytes / 4
+    expect(store.sessionsToExpire({ maxBytes: Math.ceil(perSession * 2.5) })).toEqual([
+      'session-oldest',
+      'session-middle',
+    ])
+    expect(store.sessionsToExpire({ endedBefore: T + 10_000 })).not.toContain('session-pinned')
+  })
+
+  it('switches a store made without incremental vacuum over on its first deletion', () => {
+    store.close()
+    rmSync(join(dir, DATABASE_FILE))
+    const old = new Database(join(dir, DATABASE_FILE))
+    old.exec('CREATE TABLE made_by_an_old_version (x)')
+    old.close()
+    store = Store.open(dir)
+    ingest(makeBatch({ sid: 'session-gone' }))
+
+    store.deleteSessions(['session-gone'])
+    store.reclaimSpace()
+
+    const db = new Database(join(dir, DATABASE_FILE), { readonly: true })
+    expect(db.pragma('auto_vacuum', { simple: true })).toBe(2)
+    db.close()
+  })
+
+  it('gives the space of deleted sessions back to the file system', () => {
+    const big = randomBytes(200_000).toString('base64')
+    for (let i = 0; i < 5; i++) {
+      const input = makeBatch({
+        sid: `session-big-${i}`,
+        events: [{ type: 5, timestamp: T, data: { tag: 'x', payload: big } }],
+      })
+      store.ingest(batchSchema.parse(input), Buffer.from(JSON.stringify(input)))
+    }
+    store.reclaimSpace()
+    const before = store.stats().fileBytes
+
+    store.deleteSessions([0, 1, 2, 3, 4].map((i) => `session-big-${i}`))
+    store.reclaimSpace()
+
+    expect(store.stats().fileBytes).toBeLessThan(before / 4)
   })
 })

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { gunzipSync } from 'node:zlib'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type {
   PageEvents,
@@ -28,6 +29,43 @@ export const DATABASE_FILE = 'replaydesk.db'
 export interface OpenStoreOptions {
   /** A better-sqlite3 addon built for another runtime (the Electron build). */
   nativeBinding?: string
+  /**
+   * Open for reading only, beside a running writer: nothing is migrated or written. A store
+   * that is missing or older than this Replaydesk is opened for writing instead, once, to
+   * create or migrate it.
+   */
+  readonly?: boolean
+}
+
+/** What `replaydesk stats` prints. */
+export interface StoreStats {
+  sessions: number
+  pinned: number
+  events: number
+  /** Compressed event chunks, as received. */
+  eventBytes: number
+  /** Cached assets: distinct contents, their bytes, and URLs that could not be fetched. */
+  assets: number
+  assetBytes: number
+  assetUrls: number
+  assetFailures: number
+  assetsPending: number
+  /** The database and its WAL and shared-memory files. */
+  fileBytes: number
+}
+
+export interface AssetStatus {
+  status: 'pending' | 'ok' | 'failed'
+  hash: string | null
+  error: string | null
+  /** 0 when a recording names it, 1 when a stylesheet of depth 0 does, and so on. */
+  depth: number
+}
+
+/** One cached asset, as the server sends it. */
+export interface StoredAsset {
+  contentType: string
+  body: Buffer
 }
 
 export type IngestOutcome = 'stored' | 'duplicate'
@@ -79,22 +117,46 @@ interface ErrorRow {
  */
 export class Store {
   private readonly db: Database.Database
+  /** Compiled once: preparing costs more than running most of these statements. */
+  private readonly statements = new Map<string, Database.Statement>()
 
-  private constructor(db: Database.Database) {
+  private constructor(
+    db: Database.Database,
+    private readonly file: string,
+  ) {
     this.db = db
   }
 
   /** Opens (creating and migrating as needed) the store in a data directory. */
   static open(dataDir: string, options: OpenStoreOptions = {}): Store {
-    const db = new Database(join(dataDir, DATABASE_FILE), {
-      nativeBinding: options.nativeBinding,
-    })
+    const file = join(dataDir, DATABASE_FILE)
+    if (options.readonly && existsSync(file)) {
+      const db = new Database(file, { nativeBinding: options.nativeBinding, readonly: true })
+      db.pragma('busy_timeout = 5000')
+      if ((db.pragma('user_version', { simple: true }) as number) === LATEST_VERSION) {
+        return new Store(db, file)
+      }
+      db.close()
+    }
+
+    const db = new Database(file, { nativeBinding: options.nativeBinding })
+    // Only a new, empty file can switch vacuum mode without a full VACUUM; an older store
+    // switches on its first deletion (see reclaimSpace).
+    if (isEmpty(db)) db.pragma('auto_vacuum = INCREMENTAL')
     db.pragma('journal_mode = WAL')
+    // NORMAL in WAL mode: a commit survives the process being killed (the OS holds the
+    // WAL); only a power loss can lose the last commits. FULL would fsync every batch.
     db.pragma('synchronous = NORMAL')
     db.pragma('foreign_keys = ON')
     db.pragma('busy_timeout = 5000')
     migrate(db)
-    return new Store(db)
+    return new Store(db, file)
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text)
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)))
+    return statement
   }
 
   close(): void {
@@ -111,32 +173,53 @@ export class Store {
    * changes nothing, which makes retries safe.
    */
   ingest(batch: Batch, gzippedBody: Buffer, receivedAt = Date.now()): IngestOutcome {
-    return this.db.transaction((): IngestOutcome => {
-      const exists = this.db
-        .prepare(
-          'SELECT 1 FROM chunks WHERE session_id = ? AND tab_id = ? AND page_id = ? AND seq = ?',
-        )
-        .get(batch.sid, batch.tab, batch.page, batch.seq)
-      if (exists) return 'duplicate'
+    return this.db.transaction(() => this.storeBatch(batch, gzippedBody, receivedAt))()
+  }
 
-      const span = timeSpan(batch, receivedAt)
-      const eventCount = batch.events.length
+  /**
+   * Stores several batches in one transaction (each as `ingest` would, so a retry inside
+   * the group is still a duplicate): one commit for many batches is what keeps the collector
+   * fast under load. If one batch fails, none is stored.
+   */
+  ingestMany(
+    items: readonly { batch: Batch; gzippedBody: Buffer }[],
+    receivedAt = Date.now(),
+  ): IngestOutcome[] {
+    return this.db.transaction(() =>
+      items.map((item) => this.storeBatch(item.batch, item.gzippedBody, receivedAt)),
+    )()
+  }
 
-      this.db
-        .prepare(
-          `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at)
-           VALUES (@id, @start, @end, @count, @receivedAt)
+  /** `ingest` without its transaction: the caller holds one. */
+  private storeBatch(batch: Batch, gzippedBody: Buffer, receivedAt: number): IngestOutcome {
+    const exists = this.sql(
+      'SELECT 1 FROM chunks WHERE session_id = ? AND tab_id = ? AND page_id = ? AND seq = ?',
+    ).get(batch.sid, batch.tab, batch.page, batch.seq)
+    if (exists) return 'duplicate'
+
+    const span = timeSpan(batch, receivedAt)
+    const eventCount = batch.events.length
+
+    this.sql(
+      `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at, stored_bytes)
+           VALUES (@id, @start, @end, @count, @receivedAt, @bytes)
            ON CONFLICT (id) DO UPDATE SET
              started_at = min(started_at, excluded.started_at),
              ended_at = max(ended_at, excluded.ended_at),
              event_count = event_count + excluded.event_count,
-             received_at = excluded.received_at`,
-        )
-        .run({ id: batch.sid, start: span.start, end: span.end, count: eventCount, receivedAt })
+             received_at = excluded.received_at,
+             stored_bytes = stored_bytes + excluded.stored_bytes`,
+    ).run({
+      id: batch.sid,
+      start: span.start,
+      end: span.end,
+      count: eventCount,
+      receivedAt,
+      bytes: gzippedBody.length,
+    })
 
-      this.db
-        .prepare(
-          `INSERT INTO pages (session_id, id, tab_id, url, title, meta, started_at, ended_at,
+    this.sql(
+      `INSERT INTO pages (session_id, id, tab_id, url, title, meta, started_at, ended_at,
                               event_count)
            VALUES (@sid, @page, @tab, @url, @title, @meta, @start, @end, @count)
            ON CONFLICT (session_id, id) DO UPDATE SET
@@ -146,62 +229,54 @@ export class Store {
              started_at = min(started_at, excluded.started_at),
              ended_at = max(ended_at, excluded.ended_at),
              event_count = event_count + excluded.event_count`,
-        )
-        .run({
-          sid: batch.sid,
-          page: batch.page,
-          tab: batch.tab,
-          url: batch.meta?.url ?? '',
-          title: batch.meta?.title ?? '',
-          meta: batch.meta ? JSON.stringify(batch.meta) : null,
-          start: span.start,
-          end: span.end,
-          count: eventCount,
-        })
+    ).run({
+      sid: batch.sid,
+      page: batch.page,
+      tab: batch.tab,
+      url: batch.meta?.url ?? '',
+      title: batch.meta?.title ?? '',
+      meta: batch.meta ? JSON.stringify(batch.meta) : null,
+      start: span.start,
+      end: span.end,
+      count: eventCount,
+    })
 
-      if (batch.meta) this.recordUserAgent(batch.sid, batch.meta.userAgent)
-      for (const command of batch.commands) this.applyCommand(batch.sid, command)
-      for (const message of errorMessagesOf(batch.events)) {
-        this.db
-          .prepare(
-            `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
+    if (batch.meta) this.recordUserAgent(batch.sid, batch.meta.userAgent)
+    for (const command of batch.commands) this.applyCommand(batch.sid, command)
+    for (const message of errorMessagesOf(batch.events)) {
+      this.sql(
+        `INSERT INTO errors (session_id, message, first_seen) VALUES (?, ?, ?)
              ON CONFLICT DO UPDATE SET count = count + 1,
                first_seen = min(first_seen, excluded.first_seen)`,
-          )
-          .run(batch.sid, message, span.start)
-      }
+      ).run(batch.sid, message, span.start)
+    }
 
-      this.db
-        .prepare(
-          `INSERT INTO chunks (session_id, tab_id, page_id, seq, first_ts, last_ts, event_count,
+    this.sql(
+      `INSERT INTO chunks (session_id, tab_id, page_id, seq, first_ts, last_ts, event_count,
                                has_full_snapshot, body, received_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          batch.sid,
-          batch.tab,
-          batch.page,
-          batch.seq,
-          eventCount > 0 ? span.start : null,
-          eventCount > 0 ? span.end : null,
-          eventCount,
-          batch.events.some((e) => e.type === EventType.FullSnapshot) ? 1 : 0,
-          gzippedBody,
-          receivedAt,
-        )
-      return 'stored'
-    })()
+    ).run(
+      batch.sid,
+      batch.tab,
+      batch.page,
+      batch.seq,
+      eventCount > 0 ? span.start : null,
+      eventCount > 0 ? span.end : null,
+      eventCount,
+      batch.events.some((e) => e.type === EventType.FullSnapshot) ? 1 : 0,
+      gzippedBody,
+      receivedAt,
+    )
+    return 'stored'
   }
 
   /** The session's browser is the one its first page reported. */
   private recordUserAgent(sessionId: string, userAgent: string): void {
     const agent = parseUserAgent(userAgent)
-    this.db
-      .prepare(
-        `UPDATE sessions SET browser = ?, os = ?, device = ?
+    this.sql(
+      `UPDATE sessions SET browser = ?, os = ?, device = ?
          WHERE id = ? AND browser IS NULL`,
-      )
-      .run(agent.browser, agent.os, agent.device, sessionId)
+    ).run(agent.browser, agent.os, agent.device, sessionId)
   }
 
   /**
@@ -216,30 +291,26 @@ export class Store {
       const column = command.op === 'identify' ? 'identity' : 'site'
       const value = String(command.value)
       if (column === 'site') {
-        this.db.prepare('UPDATE sessions SET site = ? WHERE id = ?').run(value, sessionId)
+        this.sql('UPDATE sessions SET site = ? WHERE id = ?').run(value, sessionId)
         return
       }
-      this.db
-        .prepare(
-          `UPDATE sessions SET identity = ?, identity_at = ?
+      this.sql(
+        `UPDATE sessions SET identity = ?, identity_at = ?
            WHERE id = ? AND (identity_at IS NULL OR identity_at <= ?)`,
-        )
-        .run(value, t, sessionId, t)
+      ).run(value, t, sessionId, t)
       return
     }
 
     if (typeof command.value === 'string') {
-      this.db
-        .prepare(
-          `INSERT INTO string_tags (session_id, tag, first_seen) VALUES (?, ?, ?)
+      this.sql(
+        `INSERT INTO string_tags (session_id, tag, first_seen) VALUES (?, ?, ?)
            ON CONFLICT (session_id, tag) DO UPDATE SET
              first_seen = min(first_seen, excluded.first_seen)`,
-        )
-        .run(sessionId, command.value, t)
+      ).run(sessionId, command.value, t)
       return
     }
 
-    const upsert = this.db.prepare(
+    const upsert = this.sql(
       `INSERT INTO tags (session_id, key, value, first_seen, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (session_id, key) DO UPDATE SET
          value = CASE WHEN excluded.updated_at >= updated_at THEN excluded.value ELSE value END,
@@ -254,11 +325,11 @@ export class Store {
   /** Every session's summary, newest first: what the index is built from at start-up. */
   listSummaries(): SessionSummary[] {
     return this.summarize(
-      this.db.prepare('SELECT * FROM sessions ORDER BY started_at DESC, id').all() as SessionRow[],
-      this.db.prepare('SELECT * FROM pages ORDER BY started_at, id').all() as PageRow[],
-      this.db.prepare('SELECT * FROM tags ORDER BY first_seen, key').all() as TagRow[],
-      this.db.prepare('SELECT * FROM string_tags ORDER BY first_seen, tag').all() as StringTagRow[],
-      this.db.prepare('SELECT * FROM errors ORDER BY first_seen, message').all() as ErrorRow[],
+      this.sql('SELECT * FROM sessions ORDER BY started_at DESC, id').all() as SessionRow[],
+      this.sql('SELECT * FROM pages ORDER BY started_at, id').all() as PageRow[],
+      this.sql('SELECT * FROM tags ORDER BY first_seen, key').all() as TagRow[],
+      this.sql('SELECT * FROM string_tags ORDER BY first_seen, tag').all() as StringTagRow[],
+      this.sql('SELECT * FROM errors ORDER BY first_seen, message').all() as ErrorRow[],
     )
   }
 
@@ -270,23 +341,23 @@ export class Store {
   }
 
   getDetail(id: string): SessionDetail | undefined {
-    const session = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as
+    const session = this.sql('SELECT * FROM sessions WHERE id = ?').get(id) as
       SessionRow | undefined
     if (!session) return undefined
 
-    const pages = this.db
-      .prepare('SELECT * FROM pages WHERE session_id = ? ORDER BY started_at, id')
-      .all(id) as PageRow[]
-    const tags = this.db
-      .prepare('SELECT * FROM tags WHERE session_id = ? ORDER BY first_seen, key')
-      .all(id) as TagRow[]
-    const stringTags = this.db
-      .prepare('SELECT * FROM string_tags WHERE session_id = ? ORDER BY first_seen, tag')
-      .all(id) as StringTagRow[]
+    const pages = this.sql('SELECT * FROM pages WHERE session_id = ? ORDER BY started_at, id').all(
+      id,
+    ) as PageRow[]
+    const tags = this.sql('SELECT * FROM tags WHERE session_id = ? ORDER BY first_seen, key').all(
+      id,
+    ) as TagRow[]
+    const stringTags = this.sql(
+      'SELECT * FROM string_tags WHERE session_id = ? ORDER BY first_seen, tag',
+    ).all(id) as StringTagRow[]
 
-    const errors = this.db
-      .prepare('SELECT * FROM errors WHERE session_id = ? ORDER BY first_seen, message')
-      .all(id) as ErrorRow[]
+    const errors = this.sql(
+      'SELECT * FROM errors WHERE session_id = ? ORDER BY first_seen, message',
+    ).all(id) as ErrorRow[]
 
     const [summary] = this.summarize([session], pages, tags, stringTags, errors)
     return {
@@ -305,14 +376,12 @@ export class Store {
 
   /** The session's events, page by page in the order the pages started. */
   getEvents(id: string): PageEvents[] {
-    const rows = this.db
-      .prepare(
-        `SELECT c.page_id, c.body FROM chunks c
+    const rows = this.sql(
+      `SELECT c.page_id, c.body FROM chunks c
          JOIN pages p ON p.session_id = c.session_id AND p.id = c.page_id
          WHERE c.session_id = ?
          ORDER BY p.started_at, p.id, c.seq`,
-      )
-      .all(id) as { page_id: string; body: Buffer }[]
+    ).all(id) as { page_id: string; body: Buffer }[]
 
     const pages: PageEvents[] = []
     for (const row of rows) {
@@ -400,6 +469,217 @@ export class Store {
     return row !== undefined
   }
 
+  /** Keeps a session from retention (or lets it go again). False when there is no such id. */
+  setPinned(id: string, pinned: boolean): boolean {
+    return (
+      this.sql('UPDATE sessions SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id).changes > 0
+    )
+  }
+
+  isPinned(id: string): boolean {
+    const row = this.sql('SELECT pinned FROM sessions WHERE id = ?').get(id) as
+      { pinned: number } | undefined
+    return row?.pinned === 1
+  }
+
+  /**
+   * Deletes sessions with everything recorded about them: pages, tags, errors, events, and
+   * the cached assets no remaining session uses. Returns how many sessions and asset
+   * contents went. Space is given back by `reclaimSpace`, which callers run after.
+   */
+  deleteSessions(ids: readonly string[]): { sessions: number; assets: number } {
+    return this.db.transaction(() => {
+      let sessions = 0
+      const remove = this.sql('DELETE FROM sessions WHERE id = ?')
+      for (const id of ids) sessions += remove.run(id).changes
+
+      this.db.exec(
+        `DELETE FROM asset_urls
+         WHERE url NOT IN (SELECT url FROM session_assets)`,
+      )
+      const assets = this.sql(
+        `DELETE FROM asset_blobs
+           WHERE hash NOT IN (SELECT hash FROM asset_urls WHERE hash IS NOT NULL)`,
+      ).run().changes
+      return { sessions, assets }
+    })()
+  }
+
+  /**
+   * Gives the pages freed by deletions back to the file system. A store made before
+   * incremental vacuum was switched on gets one full VACUUM, which switches it on for good.
+   */
+  reclaimSpace(): void {
+    if ((this.db.pragma('auto_vacuum', { simple: true }) as number) !== 2) {
+      this.db.pragma('auto_vacuum = INCREMENTAL')
+      this.db.exec('VACUUM')
+    } else {
+      this.db.pragma('incremental_vacuum')
+    }
+    this.db.pragma('wal_checkpoint(TRUNCATE)')
+  }
+
+  /**
+   * Sessions retention removes, oldest first: those that ended before `endedBefore`, then
+   * more until the stored bytes (events and assets) fit `maxBytes`. Pinned ones never.
+   */
+  sessionsToExpire(limits: { endedBefore?: number; maxBytes?: number }): string[] {
+    const rows = this.sql(
+      `SELECT id, ended_at, stored_bytes FROM sessions WHERE pinned = 0
+         ORDER BY ended_at, id`,
+    ).all() as { id: string; ended_at: number; stored_bytes: number }[]
+
+    const expired: string[] = []
+    let bytes = this.storedBytes()
+    for (const row of rows) {
+      const tooOld = limits.endedBefore !== undefined && row.ended_at < limits.endedBefore
+      const tooBig = limits.maxBytes !== undefined && bytes > limits.maxBytes
+      if (!tooOld && !tooBig) continue
+      expired.push(row.id)
+      bytes -= row.stored_bytes
+    }
+    return expired
+  }
+
+  /** Bytes of events and cached assets: what the disk limit of retention counts. */
+  private storedBytes(): number {
+    const row = this.sql(
+      `SELECT (SELECT coalesce(sum(stored_bytes), 0) FROM sessions) +
+                (SELECT coalesce(sum(size), 0) FROM asset_blobs) AS bytes`,
+    ).get() as { bytes: number }
+    return row.bytes
+  }
+
+  stats(): StoreStats {
+    const sessions = this.sql(
+      `SELECT count(*) AS sessions, coalesce(sum(pinned), 0) AS pinned,
+                coalesce(sum(event_count), 0) AS events,
+                coalesce(sum(stored_bytes), 0) AS eventBytes
+         FROM sessions`,
+    ).get() as Pick<StoreStats, 'sessions' | 'pinned' | 'events' | 'eventBytes'>
+    const blobs = this.sql(
+      'SELECT count(*) AS assets, coalesce(sum(size), 0) AS assetBytes FROM asset_blobs',
+    ).get() as Pick<StoreStats, 'assets' | 'assetBytes'>
+    const urls = this.sql(
+      `SELECT count(*) AS assetUrls,
+                coalesce(sum(status = 'failed'), 0) AS assetFailures,
+                coalesce(sum(status = 'pending'), 0) AS assetsPending
+         FROM asset_urls`,
+    ).get() as Pick<StoreStats, 'assetUrls' | 'assetFailures' | 'assetsPending'>
+    const fileBytes = ['', '-wal', '-shm']
+      .map((suffix) => `${this.file}${suffix}`)
+      .reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0)
+    return { ...sessions, ...blobs, ...urls, fileBytes }
+  }
+
+  /**
+   * Notes that a session uses these asset URLs and returns those never seen before, now
+   * pending: the ones to fetch. A URL seen before, fetched or failed, is not fetched again.
+   * A session that already uses `maxPerSession` URLs gets no more.
+   */
+  addAssetUrls(
+    sessionId: string,
+    urls: readonly string[],
+    maxPerSession = Infinity,
+    now = Date.now(),
+  ): string[] {
+    return this.db.transaction(() => {
+      const link = this.sql('INSERT OR IGNORE INTO session_assets (session_id, url) VALUES (?, ?)')
+      const add = this.sql(
+        `INSERT OR IGNORE INTO asset_urls (url, status, updated_at) VALUES (?, 'pending', ?)`,
+      )
+      const fresh: string[] = []
+      // The session may have been deleted between ingest and now.
+      if (!this.sql('SELECT 1 FROM sessions WHERE id = ?').get(sessionId)) return fresh
+      const used = this.sql('SELECT count(*) AS n FROM session_assets WHERE session_id = ?')
+      let room = maxPerSession - (used.get(sessionId) as { n: number }).n
+      for (const url of urls) {
+        if (room <= 0) break
+        room -= link.run(sessionId, url).changes
+        if (add.run(url, now).changes > 0) fresh.push(url)
+      }
+      return fresh
+    })()
+  }
+
+  /**
+   * Notes the URLs a cached stylesheet names (fonts, images, imports) as used by every
+   * session that uses the stylesheet, one level deeper, and returns the new ones.
+   */
+  addNestedAssetUrls(stylesheetUrl: string, urls: readonly string[], now = Date.now()): string[] {
+    return this.db.transaction(() => {
+      const parent = this.assetStatus(stylesheetUrl)
+      if (!parent) return []
+      const fresh: string[] = []
+      for (const url of urls) {
+        this.sql(
+          `INSERT OR IGNORE INTO session_assets (session_id, url)
+           SELECT session_id, ? FROM session_assets WHERE url = ?`,
+        ).run(url, stylesheetUrl)
+        const added = this.sql(
+          `INSERT OR IGNORE INTO asset_urls (url, status, depth, updated_at)
+           VALUES (?, 'pending', ?, ?)`,
+        ).run(url, parent.depth + 1, now)
+        if (added.changes > 0) fresh.push(url)
+      }
+      return fresh
+    })()
+  }
+
+  /** URLs still waiting for a fetch, e.g. from before a restart. */
+  pendingAssetUrls(limit: number): string[] {
+    const rows = this.sql(
+      `SELECT url FROM asset_urls WHERE status = 'pending' ORDER BY updated_at LIMIT ?`,
+    ).all(limit) as { url: string }[]
+    return rows.map((r) => r.url)
+  }
+
+  /** Stores a fetched asset once per content and points its URL at it. */
+  storeAsset(url: string, asset: StoredAsset & { hash: string }, now = Date.now()): void {
+    this.db.transaction(() => {
+      // Every session using it may have been deleted while it was being fetched.
+      if (!this.assetStatus(url)) return
+      this.sql(
+        `INSERT OR IGNORE INTO asset_blobs (hash, content_type, size, body, stored_at)
+           VALUES (?, ?, ?, ?, ?)`,
+      ).run(asset.hash, asset.contentType, asset.body.length, asset.body, now)
+      this.sql(
+        `UPDATE asset_urls SET status = 'ok', hash = ?, error = NULL, updated_at = ?
+           WHERE url = ?`,
+      ).run(asset.hash, now, url)
+    })()
+  }
+
+  recordAssetFailure(url: string, reason: string, now = Date.now()): void {
+    this.sql(
+      `UPDATE asset_urls SET status = 'failed', hash = NULL, error = ?, updated_at = ?
+         WHERE url = ?`,
+    ).run(reason.slice(0, 200), now, url)
+  }
+
+  /** The status of one asset URL. */
+  assetStatus(url: string): AssetStatus | null {
+    const find = this.sql('SELECT status, hash, error, depth FROM asset_urls WHERE url = ?')
+    return (find.get(url) as AssetStatus | undefined) ?? null
+  }
+
+  /** The content hashes of those URLs that are cached. */
+  assetHashes(urls: readonly string[]): Map<string, string> {
+    const hashes = new Map<string, string>()
+    const find = this.sql(`SELECT hash FROM asset_urls WHERE url = ? AND status = 'ok'`)
+    for (const url of urls) {
+      const row = find.get(url) as { hash: string } | undefined
+      if (row) hashes.set(url, row.hash)
+    }
+    return hashes
+  }
+
+  getAsset(hash: string): StoredAsset | undefined {
+    const row = this.sql('SELECT content_type, body FROM asset_blobs WHERE hash = ?').get(hash) as
+      { content_type: string; body: Buffer } | undefined
+    return row && { contentType: row.content_type, body: row.body }
+  }
+
   private summarize(
     sessions: SessionRow[],
     pages: PageRow[],
@@ -458,6 +738,11 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${migration.version}`)
     })()
   }
+}
+
+function isEmpty(db: Database.Database): boolean {
+  const row = db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get()
+  return (row as { n: number }).n === 0
 }
 
 function timeSpan(batch: Batch, fallback: number): { start: number; end: number } {

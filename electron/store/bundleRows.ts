@@ -239,7 +239,18 @@ const MERGE_SQL = `
     WHERE c.session_id = pages.session_id AND c.page_id = pages.id), 0)
   WHERE session_id IN (SELECT id FROM bundle.sessions);
 
-  UPDATE sessions SET event_count = coalesce((
-    SELECT sum(c.event_count) FROM chunks c WHERE c.session_id = sessions.id), 0)
+  UPDATE sessions SET
+    event_count = coalesce((
+      SELECT sum(c.event_count) FROM chunks c WHERE c.session_id = sessions.id), 0),
+    stored_bytes = coalesce((
+      SELECT sum(length(c.body)) FROM chunks c WHERE c.session_id = sessions.id), 0)
   WHERE id IN (SELECT id FROM bundle.sessions);
+
+  -- The assets the imported events use are listed as pending; the collector's fetcher
+  -- picks them up when it next runs, as for sessions recorded before the cache existed.
+  INSERT OR IGNORE INTO asset_urls (url, status, updated_at)
+  SELECT url, 'pending', 0 FROM bundle.session_assets WHERE true;
+
+  INSERT OR IGNORE INTO session_assets (session_id, url)
+  SELECT session_id, url FROM bundle.session_assets;
 `

@@ -68,3 +68,47 @@ describe('migration 2', () => {
     })
   })
 })
+
+describe('migration 3', () => {
+  it('counts stored bytes, leaves sessions unpinned and lists their asset URLs to fetch', () => {
+    const db = databaseAt(2)
+    db.prepare(
+      `INSERT INTO sessions (id, started_at, ended_at, event_count, received_at)
+       VALUES ('session-1', 1000, 2000, 1, 2000)`,
+    ).run()
+    db.prepare(
+      `INSERT INTO pages (session_id, id, tab_id, started_at, ended_at)
+       VALUES ('session-1', 'page-1', 'tab-1', 1000, 2000)`,
+    ).run()
+    const snapshot = {
+      type: 2,
+      timestamp: 1000,
+      data: {
+        node: {
+          type: 2,
+          id: 1,
+          tagName: 'img',
+          attributes: { src: 'https://a.example/logo.png' },
+          childNodes: [],
+        },
+      },
+    }
+    const body = gzipSync(JSON.stringify({ events: [snapshot] }))
+    db.prepare(
+      `INSERT INTO chunks (session_id, tab_id, page_id, seq, first_ts, last_ts, event_count,
+                           has_full_snapshot, body, received_at)
+       VALUES ('session-1', 'tab-1', 'page-1', 0, 1000, 1000, 1, 1, ?, 2000)`,
+    ).run(body)
+    db.close()
+
+    const store = Store.open(dir)
+    const stats = store.stats()
+    const pending = store.pendingAssetUrls(10)
+    const pinned = store.isPinned('session-1')
+    store.close()
+
+    expect(stats).toMatchObject({ sessions: 1, events: 1, eventBytes: body.length })
+    expect(pending).toEqual(['https://a.example/logo.png'])
+    expect(pinned).toBe(false)
+  })
+})

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3'
 import { gunzipSync } from 'node:zlib'
+import { collectAssetUrls } from '../../shared/assetUrls'
 import { errorMessagesOf } from '../../shared/wire'
 import { parseUserAgent } from '../../shared/userAgent'
 
@@ -131,6 +132,74 @@ export const migrations: Migration[] = [
          ON CONFLICT DO UPDATE SET count = count + 1`,
       )
       for (const row of found) addError.run(...row)
+    },
+  },
+  {
+    version: 3,
+    description: 'pinned sessions, stored bytes per session, and the offline asset cache',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE sessions ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+
+      -- One row per distinct content; urls point at it, so a file used by many pages is kept
+      -- once.
+      CREATE TABLE asset_blobs (
+        hash TEXT PRIMARY KEY,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        stored_at INTEGER NOT NULL
+      );
+
+      -- Every asset URL seen: 'pending' until fetched, then 'ok' with its hash or 'failed'
+      -- with the reason. Depth 0 is named by a recording, 1 by a stylesheet of depth 0...
+      CREATE TABLE asset_urls (
+        url TEXT PRIMARY KEY,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'failed')),
+        hash TEXT REFERENCES asset_blobs (hash),
+        error TEXT,
+        depth INTEGER NOT NULL DEFAULT 0,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX asset_urls_by_hash ON asset_urls (hash);
+      CREATE INDEX asset_urls_pending ON asset_urls (status) WHERE status = 'pending';
+
+      -- Which session uses which URL: what deletion and retention free when a session goes.
+      CREATE TABLE session_assets (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        PRIMARY KEY (session_id, url)
+      ) WITHOUT ROWID;
+      CREATE INDEX session_assets_by_url ON session_assets (url);
+    `,
+    backfill(db) {
+      db.exec(
+        `UPDATE sessions SET stored_bytes =
+           (SELECT coalesce(sum(length(body)), 0) FROM chunks WHERE session_id = sessions.id)`,
+      )
+
+      // Sessions recorded before the cache get their asset URLs listed, pending: the
+      // fetcher picks them up when the collector next runs.
+      const found: [string, string][] = []
+      const chunks = db
+        .prepare('SELECT session_id, body FROM chunks ORDER BY session_id, page_id, seq')
+        .iterate() as IterableIterator<{ session_id: string; body: Buffer }>
+      for (const chunk of chunks) {
+        const { events } = JSON.parse(gunzipSync(chunk.body).toString('utf8')) as {
+          events: unknown[]
+        }
+        for (const url of collectAssetUrls(events)) found.push([chunk.session_id, url])
+      }
+      const link = db.prepare(
+        'INSERT OR IGNORE INTO session_assets (session_id, url) VALUES (?, ?)',
+      )
+      const add = db.prepare(
+        `INSERT OR IGNORE INTO asset_urls (url, status, updated_at) VALUES (?, 'pending', 0)`,
+      )
+      for (const [sessionId, url] of found) {
+        link.run(sessionId, url)
+        add.run(url)
+      }
     },
   },
 ]
