@@ -1,8 +1,9 @@
 import { Command, InvalidArgumentError } from 'commander'
-import type { SessionSummary } from '../../shared/api'
+import { SORT_ORDERS, type SessionSummary, type SortOrder } from '../../shared/api'
 import { formatDuration } from '../../shared/format'
 import { QuerySyntaxError } from '../../shared/query'
 import { formatTagValue } from '../../shared/tags'
+import { buildIndex } from '../index/buildIndex'
 import { SessionIndex } from '../index/SessionIndex'
 import { createLogger } from '../logger'
 import { DataDirError, resolveDataDir } from '../paths'
@@ -64,17 +65,46 @@ function withStore<T>(data: string | undefined, read: (store: Store) => T): T {
   }
 }
 
-function search(query: string | undefined, options: { data?: string; json?: boolean }): void {
-  const sessions = withStore(options.data, (store) => {
+interface SearchFlags {
+  data?: string
+  json?: boolean
+  sort: SortOrder
+  limit?: number
+}
+
+async function search(query: string, options: SearchFlags): Promise<void> {
+  const store = Store.open(resolveDataDir(options.data, 'read'))
+  let sessions: SessionSummary[]
+  try {
     const index = new SessionIndex()
-    for (const summary of store.listSummaries()) index.upsert(summary)
-    return index.search(query ?? '')
-  })
+    await buildIndex(store, index).done
+    sessions = index.search(query, options.sort)
+  } finally {
+    store.close()
+  }
+  const total = sessions.length
+  if (options.limit !== undefined) sessions = sessions.slice(0, options.limit)
 
   if (options.json) return out(JSON.stringify(sessions, null, 2))
   if (sessions.length === 0) return out('No sessions match.')
   for (const s of sessions) out(describeSession(s))
-  out(`${sessions.length} session${sessions.length === 1 ? '' : 's'}`)
+  const shown = sessions.length < total ? `${sessions.length} of ` : ''
+  out(`${shown}${total} session${total === 1 ? '' : 's'}`)
+}
+
+function parseSort(value: string): SortOrder {
+  if (!SORT_ORDERS.includes(value as SortOrder)) {
+    throw new InvalidArgumentError(`sort by one of ${SORT_ORDERS.join(', ')}`)
+  }
+  return value as SortOrder
+}
+
+function parseLimit(value: string): number {
+  const limit = Number(value)
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new InvalidArgumentError('a limit is a whole number of 1 or more')
+  }
+  return limit
 }
 
 function describeSession(s: SessionSummary): string {
@@ -130,12 +160,19 @@ export function buildProgram(): Command {
     .argument('[query...]', 'a query, e.g. email:john@example.com tag:"viewed checkout"')
     .option(dataOption[0]!, dataOption[1])
     .option('--json', 'print a JSON array of session summaries')
+    .option(
+      '--sort <order>',
+      `newest (default), oldest, longest, pages or relevance`,
+      parseSort,
+      'newest' as SortOrder,
+    )
+    .option('--limit <n>', 'print at most N sessions', parseLimit)
     // A negated term (`-plan:free`) looks like an option; let it through as query text.
     .allowUnknownOption()
-    .action((words: string[], options: { data?: string; json?: boolean }) => {
+    .action(async (words: string[], options: SearchFlags) => {
       const typo = words.find((w) => w.startsWith('--'))
       if (typo) throw new UsageError(`unknown option ${typo} (see replaydesk search --help)`)
-      search(words.join(' '), options)
+      await search(words.join(' '), options)
     })
 
   program

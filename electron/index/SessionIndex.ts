@@ -1,114 +1,391 @@
 import MiniSearch from 'minisearch'
-import type { SessionSummary, TagValue } from '../../shared/api'
-import { parseQuery, type QueryTerm } from '../../shared/query'
+import type { Facet, SessionSummary, SortOrder, Suggestion } from '../../shared/api'
+import { comparableOf, fieldTexts, rangeValueOf } from '../../shared/matchSession'
+import {
+  FIELDS,
+  formatTerm,
+  HAS_KEY,
+  parseQuery,
+  splitLastWord,
+  STRING_TAG_KEY,
+  termsOf,
+  type QueryNode,
+  type QueryTerm,
+} from '../../shared/query'
 import { formatTagValue } from '../../shared/tags'
+import { SortedColumn } from './SortedColumn'
+import { EMPTY, ValueSets } from './ValueSets'
 
 interface TextDocument {
   id: string
   tags: string
   identity: string
   urls: string
+  titles: string
+  errors: string
+  agent: string
+}
+
+/** What the index keeps of each session besides its summary. */
+interface Entry {
+  summary: SessionSummary
+  titles: string[]
+  startedAt: number
+}
+
+type ContainsField = 'url' | 'identity' | 'browser' | 'os' | 'device' | 'error'
+
+const CONTAINS_FIELDS: ContainsField[] = ['url', 'identity', 'browser', 'os', 'device', 'error']
+const FACET_KEYS = 6
+const FACET_VALUES = 5
+const SUGGESTIONS = 10
+
+export interface SessionIndexOptions {
+  /** Page titles of a session, for upserts that do not pass them (the collector's). */
+  titlesOf?: (id: string) => string[]
 }
 
 /**
- * The in-memory index of every session. Exact terms (`key:value`, `tag:"…"`) are answered
- * from hash maps of sets; bare words go to MiniSearch for prefix and fuzzy matching. Both are
- * kept current with `upsert` as batches land.
+ * The in-memory index of every session. Each kind of term goes to the structure that answers
+ * it best: exact tags and string tags to hash maps of sets, "contains" fields to the distinct
+ * values they hold, numbers and dates to sorted columns, and bare words to MiniSearch for
+ * prefix and fuzzy matching. `shared/matchSession.ts` says what each term means; the
+ * property test checks these structures against it. `upsert` keeps everything current.
  */
 export class SessionIndex {
-  private readonly sessions = new Map<string, SessionSummary>()
-  private readonly byKeyValue = new Map<string, Set<string>>()
-  private readonly byStringTag = new Map<string, Set<string>>()
+  private readonly entries = new Map<string, Entry>()
+  /** Tag key (lower case) → its values → sessions. */
+  private readonly tagValues = new Map<string, ValueSets>()
+  /** Tag key (lower case) → sessions that have it, and the key as first seen. */
+  private readonly tagKeys = new Map<string, { display: string; ids: Set<string> }>()
+  /** Tag key (lower case) → numeric values; and date values, for comparisons. */
+  private readonly tagNumbers = new Map<string, SortedColumn>()
+  private readonly tagDates = new Map<string, SortedColumn>()
+  private readonly stringTags = new ValueSets()
+  private readonly sites = new ValueSets()
+  private readonly fields = new Map<ContainsField, ValueSets>(
+    CONTAINS_FIELDS.map((f) => [f, new ValueSets()]),
+  )
+  private readonly ranges = {
+    startedAt: new SortedColumn(),
+    duration: new SortedColumn(),
+    pages: new SortedColumn(),
+  }
   private readonly text = new MiniSearch<TextDocument>({
-    fields: ['tags', 'identity', 'urls'],
+    fields: ['tags', 'identity', 'urls', 'titles', 'errors', 'agent'],
     searchOptions: { prefix: true, fuzzy: 0.2, combineWith: 'AND' },
   })
+  private changes = 0
+
+  constructor(private readonly options: SessionIndexOptions = {}) {}
 
   get size(): number {
-    return this.sessions.size
+    return this.entries.size
+  }
+
+  /** Grows with every change, so a caller can tell cheaply whether to search again. */
+  get version(): number {
+    return this.changes
   }
 
   /** Adds a session, or replaces what the index knew of it. */
-  upsert(summary: SessionSummary): void {
-    const previous = this.sessions.get(summary.id)
+  upsert(summary: SessionSummary, titles?: string[]): void {
+    const id = summary.id
+    const previous = this.entries.get(id)
     if (previous) this.removeTerms(previous)
 
-    this.sessions.set(summary.id, summary)
-    for (const [key, value] of Object.entries(summary.tags)) {
-      addTo(this.byKeyValue, keyValueTerm(key, value), summary.id)
+    const entry: Entry = {
+      summary,
+      titles: titles ?? this.options.titlesOf?.(id) ?? [],
+      startedAt: Date.parse(summary.startedAt),
     }
-    for (const tag of summary.stringTags) addTo(this.byStringTag, tag.toLowerCase(), summary.id)
+    this.entries.set(id, entry)
+    this.addTerms(entry)
 
-    const document = toTextDocument(summary)
-    if (this.text.has(summary.id)) this.text.replace(document)
+    const document = toTextDocument(entry)
+    if (previous) this.text.replace(document)
     else this.text.add(document)
+    this.changes++
+  }
+
+  /** Sessions a query matches, in the order asked. Throws QuerySyntaxError when malformed. */
+  search(query: string, sort: SortOrder = 'newest'): SessionSummary[] {
+    const { root } = parseQuery(query)
+    const ids = root === null ? this.entries.keys() : this.evaluate(root)
+    const found = [...ids].map((id) => this.entries.get(id)!)
+    const exact = sort === 'relevance' ? this.exactHits(root) : null
+    return sortEntries(found, sort, exact).map((e) => e.summary)
+  }
+
+  /** Completions for the last word of a query: tag keys first, then values with counts. */
+  suggest(query: string): Suggestion[] {
+    const { before, lead, key, partial } = splitLastWord(query)
+    const complete = (term: string): string => `${before}${lead}${term}`
+    const wanted = partial.toLowerCase()
+
+    if (key === null) {
+      const keys = [...this.tagKeys.values()]
+        .filter((k) => k.display.toLowerCase().startsWith(wanted))
+        .sort((a, b) => b.ids.size - a.ids.size || a.display.localeCompare(b.display))
+        .slice(0, SUGGESTIONS)
+        .map((k): Suggestion => {
+          const written = formatTerm(k.display, 'x')?.slice(0, -1) ?? `${k.display}:`
+          return { kind: 'key', label: k.display, query: complete(written), count: k.ids.size }
+        })
+      const fields = [STRING_TAG_KEY, HAS_KEY, ...FIELDS]
+        .filter((f) => wanted !== '' && f.startsWith(wanted))
+        .map((f): Suggestion => ({
+          kind: 'field',
+          label: `${f}:`,
+          query: complete(`${f}:`),
+          count: null,
+        }))
+      return [...keys, ...fields].slice(0, SUGGESTIONS)
+    }
+
+    const values = this.valuesOf(key)
+    if (!values) return []
+    return [...values.values()]
+      .filter((v) => v.display.toLowerCase().startsWith(wanted))
+      .sort((a, b) => b.ids.size - a.ids.size || a.display.localeCompare(b.display))
+      .slice(0, SUGGESTIONS)
+      .flatMap((v): Suggestion[] => {
+        const term = formatTerm(key, v.display)
+        if (!term) return []
+        const value = term.slice(term.indexOf(':') + 1)
+        return [
+          {
+            kind: 'value',
+            label: v.display,
+            query: complete(`${key}:${value}`),
+            count: v.ids.size,
+          },
+        ]
+      })
+  }
+
+  /** The most used tag keys among a query's results, with their most frequent values. */
+  facets(query: string): Facet[] {
+    const { root } = parseQuery(query)
+    const ids = root === null ? null : this.evaluate(root)
+
+    const keyCounts = new Map<string, Map<string, number>>()
+    const count = (key: string, value: string): void => {
+      let values = keyCounts.get(key)
+      if (!values) keyCounts.set(key, (values = new Map()))
+      values.set(value, (values.get(value) ?? 0) + 1)
+    }
+    if (ids === null) {
+      for (const [key, sets] of this.tagValues) {
+        const values = new Map<string, number>()
+        for (const v of sets.values()) values.set(v.display, v.ids.size)
+        keyCounts.set(this.tagKeys.get(key)!.display, values)
+      }
+      const strings = new Map<string, number>()
+      for (const v of this.stringTags.values()) strings.set(v.display, v.ids.size)
+      if (strings.size > 0) keyCounts.set(STRING_TAG_KEY, strings)
+    } else {
+      for (const id of ids) {
+        const { summary } = this.entries.get(id)!
+        for (const [k, v] of Object.entries(summary.tags)) count(k, formatTagValue(v))
+        for (const t of summary.stringTags) count(STRING_TAG_KEY, t)
+      }
+    }
+
+    return [...keyCounts]
+      .map(([key, values]) => {
+        let total = 0
+        for (const n of values.values()) total += n
+        return { key, values, total }
+      })
+      .filter((f) => f.values.size < f.total || f.total === 1)
+      .sort((a, b) => b.total - a.total || a.key.localeCompare(b.key))
+      .slice(0, FACET_KEYS)
+      .map(({ key, values, total }): Facet => ({
+        key,
+        count: total,
+        values: [...values]
+          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+          .slice(0, FACET_VALUES)
+          .flatMap(([value, n]) => {
+            const term = formatTerm(key === STRING_TAG_KEY ? null : key, value)
+            return term ? [{ value, count: n, term }] : []
+          }),
+      }))
+  }
+
+  private valuesOf(key: string): ValueSets | undefined {
+    const lower = key.toLowerCase()
+    if (lower === STRING_TAG_KEY) return this.stringTags
+    if (lower === 'site') return this.sites
+    if (lower.startsWith('#')) return this.tagValues.get(lower.slice(1))
+    const field = this.fields.get(lower as ContainsField)
+    if (field && lower !== 'url' && lower !== 'error' && lower !== 'identity') return field
+    return this.tagValues.get(lower)
   }
 
   /**
-   * Ids of the sessions a query matches, newest first. Throws QuerySyntaxError on a
-   * malformed query.
+   * The sessions a node matches. A returned set may be one of the index's own: callers
+   * copy before changing it.
    */
-  search(query: string): SessionSummary[] {
-    const { terms } = parseQuery(query)
-
-    let matches: Set<string> | null = null
-    for (const term of terms.filter((t) => !t.negated)) {
-      matches = intersect(matches, this.match(term))
-      if (matches.size === 0) break
+  private evaluate(node: QueryNode): ReadonlySet<string> {
+    switch (node.kind) {
+      case 'and': {
+        const positive = node.children.filter((c) => c.kind !== 'not')
+        const negative = node.children.flatMap((c) => (c.kind === 'not' ? [c.child] : []))
+        const sets = positive.map((c) => this.evaluate(c)).sort((a, b) => a.size - b.size)
+        const result = new Set(sets.length > 0 ? sets[0] : this.entries.keys())
+        for (const set of sets.slice(1)) {
+          for (const id of result) if (!set.has(id)) result.delete(id)
+          if (result.size === 0) return result
+        }
+        for (const child of negative) {
+          for (const id of this.evaluate(child)) result.delete(id)
+        }
+        return result
+      }
+      case 'or': {
+        const result = new Set<string>()
+        for (const child of node.children) for (const id of this.evaluate(child)) result.add(id)
+        return result
+      }
+      case 'not': {
+        const excluded = this.evaluate(node.child)
+        const result = new Set<string>()
+        for (const id of this.entries.keys()) if (!excluded.has(id)) result.add(id)
+        return result
+      }
+      default:
+        return this.matchTerm(node)
     }
-    matches ??= new Set(this.sessions.keys())
-
-    for (const term of terms.filter((t) => t.negated)) {
-      for (const id of this.match(term)) matches.delete(id)
-    }
-
-    return [...matches]
-      .map((id) => this.sessions.get(id)!)
-      .sort((a, b) => b.startedAt.localeCompare(a.startedAt) || a.id.localeCompare(b.id))
   }
 
-  private match(term: QueryTerm): Set<string> {
+  private matchTerm(term: QueryTerm): ReadonlySet<string> {
     switch (term.kind) {
-      case 'keyValue':
-        return this.byKeyValue.get(keyValueTerm(term.key, term.value)) ?? new Set()
+      case 'keyValue': {
+        const key = term.key.toLowerCase()
+        if (!term.operand) return this.tagValues.get(key)?.exactly(term.value) ?? EMPTY
+        const columns = term.operand.type === 'number' ? this.tagNumbers : this.tagDates
+        return columns.get(key)?.select(term.op, term.operand.value) ?? EMPTY
+      }
       case 'stringTag':
-        return this.byStringTag.get(term.value.toLowerCase()) ?? new Set()
+        return this.stringTags.exactly(term.value)
+      case 'has':
+        return this.tagKeys.get(term.key.toLowerCase())?.ids ?? EMPTY
+      case 'site':
+        return this.sites.exactly(term.value)
+      case 'field':
+        return this.fields.get(term.field)!.containing(term.value)
+      case 'range':
+        return this.ranges[term.field].select(term.op, term.value)
       case 'text':
         return new Set(this.text.search(term.value).map((r) => r.id as string))
     }
   }
 
-  private removeTerms(summary: SessionSummary): void {
-    for (const [key, value] of Object.entries(summary.tags)) {
-      this.byKeyValue.get(keyValueTerm(key, value))?.delete(summary.id)
+  /** Sessions where every bare word of the query is found as typed, without fuzziness. */
+  private exactHits(root: QueryNode | null): Set<string> | null {
+    const words = termsOf(root).filter((t) => t.term.kind === 'text' && !t.negated)
+    if (words.length === 0) return null
+    let hits: Set<string> | null = null as Set<string> | null
+    for (const { term } of words) {
+      const found = this.text.search(term.kind === 'text' ? term.value : '', {
+        prefix: false,
+        fuzzy: false,
+      })
+      const ids = new Set(found.map((r) => r.id as string))
+      hits = hits === null ? ids : new Set([...hits].filter((id: string) => ids.has(id)))
     }
-    for (const tag of summary.stringTags) {
-      this.byStringTag.get(tag.toLowerCase())?.delete(summary.id)
+    return hits
+  }
+
+  private addTerms({ summary: s, startedAt }: Entry): void {
+    for (const [key, value] of Object.entries(s.tags)) {
+      const lower = key.toLowerCase()
+      let holders = this.tagKeys.get(lower)
+      if (!holders) this.tagKeys.set(lower, (holders = { display: key, ids: new Set() }))
+      holders.ids.add(s.id)
+
+      let values = this.tagValues.get(lower)
+      if (!values) this.tagValues.set(lower, (values = new ValueSets()))
+      values.add(formatTagValue(value), s.id)
+
+      const number = comparableOf(value, 'number')
+      if (number !== null) columnOf(this.tagNumbers, lower).set(s.id, number)
+      const date = comparableOf(value, 'date')
+      if (date !== null) columnOf(this.tagDates, lower).set(s.id, date)
+    }
+    for (const tag of s.stringTags) this.stringTags.add(tag, s.id)
+    if (s.site !== null) this.sites.add(s.site, s.id)
+    for (const field of CONTAINS_FIELDS) {
+      for (const text of fieldTexts(s, field)) this.fields.get(field)!.add(text, s.id)
+    }
+    this.ranges.startedAt.set(s.id, startedAt)
+    this.ranges.duration.set(s.id, rangeValueOf(s, 'duration'))
+    this.ranges.pages.set(s.id, rangeValueOf(s, 'pages'))
+  }
+
+  private removeTerms({ summary: s }: Entry): void {
+    for (const [key, value] of Object.entries(s.tags)) {
+      const lower = key.toLowerCase()
+      const holders = this.tagKeys.get(lower)
+      holders?.ids.delete(s.id)
+      if (holders?.ids.size === 0) this.tagKeys.delete(lower)
+
+      const values = this.tagValues.get(lower)
+      values?.delete(formatTagValue(value), s.id)
+      if (values?.distinct === 0) this.tagValues.delete(lower)
+
+      this.tagNumbers.get(lower)?.delete(s.id)
+      this.tagDates.get(lower)?.delete(s.id)
+    }
+    for (const tag of s.stringTags) this.stringTags.delete(tag, s.id)
+    if (s.site !== null) this.sites.delete(s.site, s.id)
+    for (const field of CONTAINS_FIELDS) {
+      for (const text of fieldTexts(s, field)) this.fields.get(field)!.delete(text, s.id)
     }
   }
 }
 
-/** Keys and values compare case-insensitively; `converted:true` matches the boolean. */
-function keyValueTerm(key: string, value: TagValue | string): string {
-  return `${key.toLowerCase()}\u0000${formatTagValue(value).toLowerCase()}`
+function columnOf(columns: Map<string, SortedColumn>, key: string): SortedColumn {
+  let column = columns.get(key)
+  if (!column) columns.set(key, (column = new SortedColumn()))
+  return column
 }
 
-function toTextDocument(s: SessionSummary): TextDocument {
+function toTextDocument({ summary: s, titles }: Entry): TextDocument {
   const tagText = [
     ...Object.entries(s.tags).map(([k, v]) => `${k} ${formatTagValue(v)}`),
     ...s.stringTags,
   ]
-  return { id: s.id, tags: tagText.join(' \n'), identity: s.identity ?? '', urls: s.urls.join(' ') }
+  return {
+    id: s.id,
+    tags: tagText.join(' \n'),
+    identity: s.identity ?? '',
+    urls: s.urls.join(' '),
+    titles: titles.join(' \n'),
+    errors: s.errors.join(' \n'),
+    agent: [s.browser, s.os, s.device].filter(Boolean).join(' '),
+  }
 }
 
-function addTo(map: Map<string, Set<string>>, term: string, id: string): void {
-  let ids = map.get(term)
-  if (!ids) map.set(term, (ids = new Set()))
-  ids.add(id)
-}
-
-function intersect(a: Set<string> | null, b: Set<string>): Set<string> {
-  if (a === null) return new Set(b)
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a]
-  return new Set([...small].filter((id) => large.has(id)))
+function sortEntries(entries: Entry[], sort: SortOrder, exact: Set<string> | null): Entry[] {
+  const newest = (a: Entry, b: Entry): number =>
+    b.startedAt - a.startedAt || (a.summary.id < b.summary.id ? -1 : 1)
+  switch (sort) {
+    case 'oldest':
+      return entries.sort((a, b) => -newest(a, b))
+    case 'longest':
+      return entries.sort((a, b) => b.summary.durationMs - a.summary.durationMs || newest(a, b))
+    case 'pages':
+      return entries.sort((a, b) => b.summary.pages - a.summary.pages || newest(a, b))
+    case 'relevance':
+      if (exact) {
+        const rank = (e: Entry): number => (exact.has(e.summary.id) ? 0 : 1)
+        return entries.sort((a, b) => rank(a) - rank(b) || newest(a, b))
+      }
+      return entries.sort(newest)
+    case 'newest':
+      return entries.sort(newest)
+  }
 }

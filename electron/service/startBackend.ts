@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { Collector } from '../collector/Collector'
+import { buildIndex } from '../index/buildIndex'
 import { SessionIndex } from '../index/SessionIndex'
 import type { Logger } from '../logger'
 import { builtRendererDir, builtSnippetFile } from '../paths'
@@ -25,14 +26,19 @@ export interface Backend {
 /** Opens the store, builds the index and starts the collector: what both shells run. */
 export async function startBackend(options: BackendOptions): Promise<Backend> {
   const store = Store.open(options.dataDir, options.store)
-  const index = new SessionIndex()
-  // TODO(#5): build the index without blocking start-up, and show progress.
-  for (const summary of store.listSummaries()) index.upsert(summary)
-  options.logger.info({ sessions: index.size }, 'index built')
+  const index = new SessionIndex({
+    titlesOf: (id) => store.pageTitles([id]).get(id) ?? [],
+  })
+  const build = buildIndex(store, index)
+  const started = Date.now()
+  void build.done.then(
+    () => options.logger.info({ sessions: index.size, ms: Date.now() - started }, 'index built'),
+    (error: unknown) => options.logger.error({ err: error }, 'index build failed'),
+  )
 
   const collector = new Collector({ store, index, snippetFile: builtSnippetFile() })
   let collectorUrl = ''
-  const service = new ReplaydeskService(store, index, () => collectorUrl)
+  const service = new ReplaydeskService(store, index, () => collectorUrl, build)
   const server = await startServer({
     port: options.port,
     collector,
@@ -44,7 +50,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
           api: service,
         }
       : undefined,
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
+    await build.cancel()
     store.close()
     throw error
   })
@@ -55,6 +62,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     server,
     async stop() {
       await server.close()
+      await build.cancel()
       store.close()
     },
   }

@@ -252,6 +252,61 @@ export class Store {
     )
   }
 
+  sessionCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n
+  }
+
+  /**
+   * Up to `limit` summaries, newest first, after the session `after` (null: from the
+   * newest). The index is built from these chunks, so start-up never holds the event loop for
+   * the whole store at once.
+   */
+  listSummariesAfter(after: SessionSummary | null, limit: number): SessionSummary[] {
+    const sessions = (
+      after
+        ? this.db
+            .prepare(
+              `SELECT * FROM sessions WHERE started_at < @t OR (started_at = @t AND id > @id)
+               ORDER BY started_at DESC, id LIMIT @limit`,
+            )
+            .all({ t: Date.parse(after.startedAt), id: after.id, limit })
+        : this.db.prepare('SELECT * FROM sessions ORDER BY started_at DESC, id LIMIT ?').all(limit)
+    ) as SessionRow[]
+    const ids = JSON.stringify(sessions.map((s) => s.id))
+    const of = (table: string, order: string): unknown[] =>
+      this.db
+        .prepare(
+          `SELECT * FROM ${table} WHERE session_id IN (SELECT value FROM json_each(?))
+           ORDER BY ${order}`,
+        )
+        .all(ids)
+    return this.summarize(
+      sessions,
+      of('pages', 'started_at, id') as PageRow[],
+      of('tags', 'first_seen, key') as TagRow[],
+      of('string_tags', 'first_seen, tag') as StringTagRow[],
+      of('errors', 'first_seen, message') as ErrorRow[],
+    )
+  }
+
+  /** Distinct page titles of each session, in the order visited: bare words search them. */
+  pageTitles(sessionIds: string[]): Map<string, string[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT session_id, title FROM pages
+         WHERE session_id IN (SELECT value FROM json_each(?)) AND title != ''
+         ORDER BY started_at, id`,
+      )
+      .all(JSON.stringify(sessionIds)) as { session_id: string; title: string }[]
+    const titles = new Map<string, string[]>()
+    for (const row of rows) {
+      const list = titles.get(row.session_id) ?? []
+      if (!list.includes(row.title)) list.push(row.title)
+      titles.set(row.session_id, list)
+    }
+    return titles
+  }
+
   getSummary(id: string): SessionSummary | undefined {
     const detail = this.getDetail(id)
     if (!detail) return undefined
