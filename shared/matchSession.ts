@@ -30,17 +30,16 @@ export function matchesSession(
 
 function matchesTerm(s: SessionSummary, term: Exclude<QueryTerm, { kind: 'text' }>): boolean {
   switch (term.kind) {
-    case 'keyValue': {
-      const value = tagValueOf(s, term.key)
-      if (value === undefined) return false
-      if (!term.operand) return sameText(formatTagValue(value), term.value)
-      const comparable = comparableOf(value, term.operand.type)
-      return comparable !== null && compare(comparable, term.op, term.operand.value)
-    }
+    case 'keyValue':
+      return tagValuesOf(s, term.key).some((value) => {
+        if (!term.operand) return sameText(formatTagValue(value), term.value)
+        const comparable = comparableOf(value, term.operand.type)
+        return comparable !== null && compare(comparable, term.op, term.operand.value)
+      })
     case 'stringTag':
       return s.stringTags.some((t) => sameText(t, term.value))
     case 'has':
-      return tagValueOf(s, term.key) !== undefined
+      return tagValuesOf(s, term.key).length > 0
     case 'site':
       return s.site !== null && sameText(s.site, term.value)
     case 'field':
@@ -50,11 +49,13 @@ function matchesTerm(s: SessionSummary, term: Exclude<QueryTerm, { kind: 'text' 
   }
 }
 
-/** Tag keys compare without regard to case, as values do. */
-function tagValueOf(s: SessionSummary, key: string): TagValue | undefined {
+/**
+ * Tag keys compare without regard to case, as values do. A page may set both `plan` and
+ * `Plan`; a term then matches when either value does.
+ */
+function tagValuesOf(s: SessionSummary, key: string): TagValue[] {
   const wanted = key.toLowerCase()
-  for (const [k, v] of Object.entries(s.tags)) if (k.toLowerCase() === wanted) return v
-  return undefined
+  return Object.entries(s.tags).flatMap(([k, v]) => (k.toLowerCase() === wanted ? [v] : []))
 }
 
 /** The texts a contains-field looks in. */

@@ -245,7 +245,7 @@ class Parser {
     if (op !== '=' && second.text === '') {
       throw new QuerySyntaxError(`"${key}:${op}" needs a value`, operandAt)
     }
-    return buildTerm(key, op, second.text, start, operandAt)
+    return buildTerm(key, op, second.text, start, valueAt, operandAt)
   }
 
   private readComparison(): Comparison {
@@ -290,6 +290,7 @@ function buildTerm(
   op: Comparison,
   value: string,
   position: number,
+  valueAt: number,
   operandAt: number,
 ): QueryTerm {
   if (rawKey.startsWith(TAG_KEY_PREFIX) && rawKey.length > 1) {
@@ -298,8 +299,7 @@ function buildTerm(
 
   const key = rawKey.toLowerCase()
   const exactOnly = (): void => {
-    if (op !== '=')
-      throw new QuerySyntaxError(`"${key}:" does not compare; drop "${op}"`, operandAt)
+    if (op !== '=') throw new QuerySyntaxError(`"${key}:" does not compare; drop "${op}"`, valueAt)
   }
 
   switch (key) {

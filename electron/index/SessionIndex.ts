@@ -58,9 +58,12 @@ export class SessionIndex {
   private readonly tagValues = new Map<string, ValueSets>()
   /** Tag key (lower case) → sessions that have it, and the key as first seen. */
   private readonly tagKeys = new Map<string, { display: string; ids: Set<string> }>()
-  /** Tag key (lower case) → numeric values; and date values, for comparisons. */
-  private readonly tagNumbers = new Map<string, SortedColumn>()
-  private readonly tagDates = new Map<string, SortedColumn>()
+  /**
+   * Numeric and date values of each tag key as written, for comparisons; a query reaches
+   * every spelling of its key (`plan`, `Plan`) through the lower-case map.
+   */
+  private readonly tagNumbers = new Map<string, Map<string, SortedColumn>>()
+  private readonly tagDates = new Map<string, Map<string, SortedColumn>>()
   private readonly stringTags = new ValueSets()
   private readonly sites = new ValueSets()
   private readonly fields = new Map<ContainsField, ValueSets>(
@@ -265,8 +268,11 @@ export class SessionIndex {
       case 'keyValue': {
         const key = term.key.toLowerCase()
         if (!term.operand) return this.tagValues.get(key)?.exactly(term.value) ?? EMPTY
-        const columns = term.operand.type === 'number' ? this.tagNumbers : this.tagDates
-        return columns.get(key)?.select(term.op, term.operand.value) ?? EMPTY
+        const columns = (term.operand.type === 'number' ? this.tagNumbers : this.tagDates).get(key)
+        if (!columns) return EMPTY
+        const selected = [...columns.values()].map((c) => c.select(term.op, term.operand!.value))
+        if (selected.length === 1) return selected[0]!
+        return new Set(selected.flatMap((set) => [...set]))
       }
       case 'stringTag':
         return this.stringTags.exactly(term.value)
@@ -301,19 +307,19 @@ export class SessionIndex {
 
   private addTerms({ summary: s, startedAt }: Entry): void {
     for (const [key, value] of Object.entries(s.tags)) {
-      const lower = key.toLowerCase()
+      const number = comparableOf(value, 'number')
+      if (number !== null) columnOf(this.tagNumbers, key).set(s.id, number)
+      const date = comparableOf(value, 'date')
+      if (date !== null) columnOf(this.tagDates, key).set(s.id, date)
+    }
+    for (const [lower, key, value] of distinctTags(s)) {
       let holders = this.tagKeys.get(lower)
       if (!holders) this.tagKeys.set(lower, (holders = { display: key, ids: new Set() }))
       holders.ids.add(s.id)
 
       let values = this.tagValues.get(lower)
       if (!values) this.tagValues.set(lower, (values = new ValueSets()))
-      values.add(formatTagValue(value), s.id)
-
-      const number = comparableOf(value, 'number')
-      if (number !== null) columnOf(this.tagNumbers, lower).set(s.id, number)
-      const date = comparableOf(value, 'date')
-      if (date !== null) columnOf(this.tagDates, lower).set(s.id, date)
+      values.add(value, s.id)
     }
     for (const tag of s.stringTags) this.stringTags.add(tag, s.id)
     if (s.site !== null) this.sites.add(s.site, s.id)
@@ -326,18 +332,18 @@ export class SessionIndex {
   }
 
   private removeTerms({ summary: s }: Entry): void {
-    for (const [key, value] of Object.entries(s.tags)) {
-      const lower = key.toLowerCase()
+    for (const key of Object.keys(s.tags)) {
+      this.tagNumbers.get(key.toLowerCase())?.get(key)?.delete(s.id)
+      this.tagDates.get(key.toLowerCase())?.get(key)?.delete(s.id)
+    }
+    for (const [lower, , value] of distinctTags(s)) {
       const holders = this.tagKeys.get(lower)
       holders?.ids.delete(s.id)
       if (holders?.ids.size === 0) this.tagKeys.delete(lower)
 
       const values = this.tagValues.get(lower)
-      values?.delete(formatTagValue(value), s.id)
+      values?.delete(value, s.id)
       if (values?.distinct === 0) this.tagValues.delete(lower)
-
-      this.tagNumbers.get(lower)?.delete(s.id)
-      this.tagDates.get(lower)?.delete(s.id)
     }
     for (const tag of s.stringTags) this.stringTags.delete(tag, s.id)
     if (s.site !== null) this.sites.delete(s.site, s.id)
@@ -347,10 +353,29 @@ export class SessionIndex {
   }
 }
 
-function columnOf(columns: Map<string, SortedColumn>, key: string): SortedColumn {
-  let column = columns.get(key)
-  if (!column) columns.set(key, (column = new SortedColumn()))
+function columnOf(columns: Map<string, Map<string, SortedColumn>>, key: string): SortedColumn {
+  let spellings = columns.get(key.toLowerCase())
+  if (!spellings) columns.set(key.toLowerCase(), (spellings = new Map()))
+  let column = spellings.get(key)
+  if (!column) spellings.set(key, (column = new SortedColumn()))
   return column
+}
+
+/**
+ * A session's tags as (lower-case key, key, value text), each pair once: `plan:pro` and
+ * `Plan:PRO` on one session land in the same set, and must leave it only once.
+ */
+function distinctTags(s: SessionSummary): [string, string, string][] {
+  const seen = new Set<string>()
+  const result: [string, string, string][] = []
+  for (const [key, value] of Object.entries(s.tags)) {
+    const text = formatTagValue(value)
+    const pair = `${key.toLowerCase()}\u0000${text.toLowerCase()}`
+    if (seen.has(pair)) continue
+    seen.add(pair)
+    result.push([key.toLowerCase(), key, text])
+  }
+  return result
 }
 
 function toTextDocument({ summary: s, titles }: Entry): TextDocument {
