@@ -368,7 +368,7 @@ function tagTerm(
 }
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i
-const DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[-+]\d{2}:?\d{2})?)?$/
+const DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[-+]\d{2}:?\d{2})?)?$/i
 
 /** Reads a comparison operand: a number, else a date. Null when it is neither. */
 export function readOperand(text: string): Operand | null {
@@ -383,7 +383,7 @@ export function readOperand(text: string): Operand | null {
  */
 export function parseDate(text: string): number | null {
   if (!DATE.test(text)) return null
-  let iso = text.replace(' ', 'T')
+  let iso = text.toUpperCase().replace(' ', 'T')
   if (iso.length === 10) iso += 'T00:00:00'
   if (!/(Z|[-+]\d{2}:?\d{2})$/.test(iso)) iso += 'Z'
   const time = Date.parse(iso)

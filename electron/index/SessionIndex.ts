@@ -1,6 +1,5 @@
-import MiniSearch from 'minisearch'
 import type { Facet, SessionSummary, SortOrder, Suggestion } from '../../shared/api'
-import { comparableOf, fieldTexts, rangeValueOf } from '../../shared/matchSession'
+import { comparableOf, fieldTexts } from '../../shared/matchSession'
 import {
   FIELDS,
   formatTerm,
@@ -13,18 +12,9 @@ import {
   type QueryTerm,
 } from '../../shared/query'
 import { formatTagValue } from '../../shared/tags'
-import { SortedColumn } from './SortedColumn'
+import { SortedColumn, type ColumnStep } from './SortedColumn'
 import { EMPTY, ValueSets } from './ValueSets'
-
-interface TextDocument {
-  id: string
-  tags: string
-  identity: string
-  urls: string
-  titles: string
-  errors: string
-  agent: string
-}
+import { WordIndex } from './WordIndex'
 
 /** What the index keeps of each session besides its summary. */
 interface Entry {
@@ -34,6 +24,7 @@ interface Entry {
 }
 
 type ContainsField = 'url' | 'identity' | 'browser' | 'os' | 'device' | 'error'
+type Order = Exclude<SortOrder, 'relevance'>
 
 const CONTAINS_FIELDS: ContainsField[] = ['url', 'identity', 'browser', 'os', 'device', 'error']
 const FACET_KEYS = 6
@@ -48,37 +39,33 @@ export interface SessionIndexOptions {
 /**
  * The in-memory index of every session. Each kind of term goes to the structure that answers
  * it best: exact tags and string tags to hash maps of sets, "contains" fields to the distinct
- * values they hold, numbers and dates to sorted columns, and bare words to MiniSearch for
- * prefix and fuzzy matching. `shared/matchSession.ts` says what each term means; the
- * property test checks these structures against it. `upsert` keeps everything current.
+ * values they hold, numbers and dates to sorted columns, and bare words to a word index on
+ * MiniSearch's radix tree for prefix and fuzzy matching. `shared/matchSession.ts` says what
+ * each term means; the property test checks these structures against it. Sets are shared,
+ * never copied, where a term's answer is one of them: a returned set is read only.
  */
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>()
-  /** Tag key (lower case) → its values → sessions. */
+  /** Tag key (lower case) → its values → sessions. `plan` and `Plan` share one. */
   private readonly tagValues = new Map<string, ValueSets>()
-  /** Tag key (lower case) → sessions that have it, and the key as first seen. */
-  private readonly tagKeys = new Map<string, { display: string; ids: Set<string> }>()
-  /**
-   * Numeric and date values of each tag key as written, for comparisons; a query reaches
-   * every spelling of its key (`plan`, `Plan`) through the lower-case map.
-   */
-  private readonly tagNumbers = new Map<string, Map<string, SortedColumn>>()
-  private readonly tagDates = new Map<string, Map<string, SortedColumn>>()
+  /** Tag key (lower case) → the key as first seen and how many sessions have it. */
+  private readonly tagKeys = new Map<string, { display: string; count: number }>()
+  /** Numeric and date values of each tag key, built from tagValues when compared. */
+  private readonly tagColumns = new Map<string, SortedColumn>()
   private readonly stringTags = new ValueSets()
   private readonly sites = new ValueSets()
   private readonly fields = new Map<ContainsField, ValueSets>(
     CONTAINS_FIELDS.map((f) => [f, new ValueSets()]),
   )
   private readonly ranges = {
-    startedAt: new SortedColumn(),
-    duration: new SortedColumn(),
-    pages: new SortedColumn(),
+    startedAt: this.sessionColumn((e) => e.startedAt),
+    duration: this.sessionColumn((e) => e.summary.durationMs),
+    pages: this.sessionColumn((e) => e.summary.pages),
   }
-  private readonly text = new MiniSearch<TextDocument>({
-    fields: ['tags', 'identity', 'urls', 'titles', 'errors', 'agent'],
-    searchOptions: { prefix: true, fuzzy: 0.2, combineWith: 'AND' },
-  })
+  private readonly words = new WordIndex()
   private changes = 0
+  /** Every session in each order, rebuilt when asked after a change. */
+  private readonly orders = new Map<Order, { version: number; entries: Entry[] }>()
 
   constructor(private readonly options: SessionIndexOptions = {}) {}
 
@@ -95,7 +82,10 @@ export class SessionIndex {
   upsert(summary: SessionSummary, titles?: string[]): void {
     const id = summary.id
     const previous = this.entries.get(id)
-    if (previous) this.removeTerms(previous)
+    if (previous) {
+      this.removeTerms(previous)
+      this.words.remove(id, textsOf(previous))
+    }
 
     const entry: Entry = {
       summary,
@@ -104,20 +94,34 @@ export class SessionIndex {
     }
     this.entries.set(id, entry)
     this.addTerms(entry)
-
-    const document = toTextDocument(entry)
-    if (previous) this.text.replace(document)
-    else this.text.add(document)
+    this.words.add(id, textsOf(entry))
+    for (const column of Object.values(this.ranges)) column.invalidate()
     this.changes++
   }
 
   /** Sessions a query matches, in the order asked. Throws QuerySyntaxError when malformed. */
   search(query: string, sort: SortOrder = 'newest'): SessionSummary[] {
     const { root } = parseQuery(query)
-    const ids = root === null ? this.entries.keys() : this.evaluate(root)
-    const found = [...ids].map((id) => this.entries.get(id)!)
+    const order = sort === 'relevance' ? 'newest' : sort
+    const ids = root === null ? null : this.evaluate(root)
+
+    // A large answer is picked out of the whole list kept in order, a small one sorted.
+    let found: Entry[]
+    if (ids === null) found = this.ordered(order)
+    else if (ids.size > this.entries.size / 4) {
+      found = this.ordered(order).filter((e) => ids.has(e.summary.id))
+    } else {
+      found = []
+      for (const id of ids) found.push(this.entries.get(id)!)
+      found.sort(comparatorOf(order))
+    }
+
     const exact = sort === 'relevance' ? this.exactHits(root) : null
-    return sortEntries(found, sort, exact).map((e) => e.summary)
+    if (exact) {
+      const first = found.filter((e) => exact.has(e.summary.id))
+      found = [...first, ...found.filter((e) => !exact.has(e.summary.id))]
+    }
+    return found.map((e) => e.summary)
   }
 
   /** Completions for the last word of a query: tag keys first, then values with counts. */
@@ -129,11 +133,11 @@ export class SessionIndex {
     if (key === null) {
       const keys = [...this.tagKeys.values()]
         .filter((k) => k.display.toLowerCase().startsWith(wanted))
-        .sort((a, b) => b.ids.size - a.ids.size || a.display.localeCompare(b.display))
+        .sort((a, b) => b.count - a.count || a.display.localeCompare(b.display))
         .slice(0, SUGGESTIONS)
         .map((k): Suggestion => {
           const written = formatTerm(k.display, 'x')?.slice(0, -1) ?? `${k.display}:`
-          return { kind: 'key', label: k.display, query: complete(written), count: k.ids.size }
+          return { kind: 'key', label: k.display, query: complete(written), count: k.count }
         })
       const fields = [STRING_TAG_KEY, HAS_KEY, ...FIELDS]
         .filter((f) => wanted !== '' && f.startsWith(wanted))
@@ -156,65 +160,73 @@ export class SessionIndex {
         const term = formatTerm(key, v.display)
         if (!term) return []
         const value = term.slice(term.indexOf(':') + 1)
-        return [
-          {
-            kind: 'value',
-            label: v.display,
-            query: complete(`${key}:${value}`),
-            count: v.ids.size,
-          },
-        ]
+        const label = v.display
+        return [{ kind: 'value', label, query: complete(`${key}:${value}`), count: v.ids.size }]
       })
   }
 
-  /** The most used tag keys among a query's results, with their most frequent values. */
+  /**
+   * The most used tag keys among a query's results, with their most frequent values. Keys
+   * whose every value is different (emails, ids) say nothing about a group and are left out.
+   */
   facets(query: string): Facet[] {
     const { root } = parseQuery(query)
     const ids = root === null ? null : this.evaluate(root)
 
-    const keyCounts = new Map<string, Map<string, number>>()
-    const count = (key: string, value: string): void => {
-      let values = keyCounts.get(key)
-      if (!values) keyCounts.set(key, (values = new Map()))
-      values.set(value, (values.get(value) ?? 0) + 1)
+    // Counts by lower-case key and value, as the terms match; shown as first seen.
+    const counts = new Map<string, { holders: number; values: Map<string, number> }>()
+    const countOf = (key: string): { holders: number; values: Map<string, number> } => {
+      let found = counts.get(key)
+      if (!found) counts.set(key, (found = { holders: 0, values: new Map() }))
+      return found
     }
     if (ids === null) {
       for (const [key, sets] of this.tagValues) {
-        const values = new Map<string, number>()
-        for (const v of sets.values()) values.set(v.display, v.ids.size)
-        keyCounts.set(this.tagKeys.get(key)!.display, values)
+        const facet = countOf(key)
+        facet.holders = this.tagKeys.get(key)!.count
+        for (const v of sets.values()) facet.values.set(v.display.toLowerCase(), v.ids.size)
       }
-      const strings = new Map<string, number>()
-      for (const v of this.stringTags.values()) strings.set(v.display, v.ids.size)
-      if (strings.size > 0) keyCounts.set(STRING_TAG_KEY, strings)
+      const strings = countOf(STRING_TAG_KEY)
+      for (const v of this.stringTags.values()) {
+        strings.values.set(v.display.toLowerCase(), v.ids.size)
+        strings.holders += v.ids.size
+      }
     } else {
       for (const id of ids) {
         const { summary } = this.entries.get(id)!
-        for (const [k, v] of Object.entries(summary.tags)) count(k, formatTagValue(v))
-        for (const t of summary.stringTags) count(STRING_TAG_KEY, t)
+        let keyBefore = ''
+        for (const [key, , value] of distinctTags(summary)) {
+          const facet = countOf(key)
+          if (key !== keyBefore) facet.holders++
+          keyBefore = key
+          facet.values.set(value, (facet.values.get(value) ?? 0) + 1)
+        }
+        const strings = countOf(STRING_TAG_KEY)
+        for (const tag of new Set(summary.stringTags.map((t) => t.toLowerCase()))) {
+          strings.values.set(tag, (strings.values.get(tag) ?? 0) + 1)
+          strings.holders++
+        }
       }
     }
 
-    return [...keyCounts]
-      .map(([key, values]) => {
-        let total = 0
-        for (const n of values.values()) total += n
-        return { key, values, total }
-      })
-      .filter((f) => f.values.size < f.total || f.total === 1)
-      .sort((a, b) => b.total - a.total || a.key.localeCompare(b.key))
+    const result: Facet[] = []
+    for (const [key, { holders, values }] of counts) {
+      if (holders === 0 || (values.size === holders && holders > 1)) continue
+      const shown = key === STRING_TAG_KEY ? null : this.tagKeys.get(key)!.display
+      const sets = shown === null ? this.stringTags : this.tagValues.get(key)!
+      const top = [...values]
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .slice(0, FACET_VALUES)
+        .flatMap(([value, count]) => {
+          const display = sets.displayOf(value) ?? value
+          const term = formatTerm(shown, display)
+          return term ? [{ value: display, count, term }] : []
+        })
+      result.push({ key: shown ?? STRING_TAG_KEY, count: holders, values: top })
+    }
+    return result
+      .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
       .slice(0, FACET_KEYS)
-      .map(({ key, values, total }): Facet => ({
-        key,
-        count: total,
-        values: [...values]
-          .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-          .slice(0, FACET_VALUES)
-          .flatMap(([value, n]) => {
-            const term = formatTerm(key === STRING_TAG_KEY ? null : key, value)
-            return term ? [{ value, count: n, term }] : []
-          }),
-      }))
   }
 
   private valuesOf(key: string): ValueSets | undefined {
@@ -222,34 +234,31 @@ export class SessionIndex {
     if (lower === STRING_TAG_KEY) return this.stringTags
     if (lower === 'site') return this.sites
     if (lower.startsWith('#')) return this.tagValues.get(lower.slice(1))
-    const field = this.fields.get(lower as ContainsField)
-    if (field && lower !== 'url' && lower !== 'error' && lower !== 'identity') return field
+    if (lower === 'browser' || lower === 'os' || lower === 'device') {
+      return this.fields.get(lower)
+    }
     return this.tagValues.get(lower)
   }
 
-  /**
-   * The sessions a node matches. A returned set may be one of the index's own: callers
-   * copy before changing it.
-   */
+  /** The sessions a node matches; possibly one of the index's own sets: read only. */
   private evaluate(node: QueryNode): ReadonlySet<string> {
     switch (node.kind) {
       case 'and': {
         const positive = node.children.filter((c) => c.kind !== 'not')
         const negative = node.children.flatMap((c) => (c.kind === 'not' ? [c.child] : []))
         const sets = positive.map((c) => this.evaluate(c)).sort((a, b) => a.size - b.size)
-        const result = new Set(sets.length > 0 ? sets[0] : this.entries.keys())
-        for (const set of sets.slice(1)) {
-          for (const id of result) if (!set.has(id)) result.delete(id)
-          if (result.size === 0) return result
-        }
-        for (const child of negative) {
-          for (const id of this.evaluate(child)) result.delete(id)
+        const excluded = negative.map((c) => this.evaluate(c))
+        const others = sets.slice(1)
+        const result = new Set<string>()
+        for (const id of sets.length > 0 ? sets[0]! : this.entries.keys()) {
+          if (others.every((s) => s.has(id)) && !excluded.some((s) => s.has(id))) result.add(id)
         }
         return result
       }
       case 'or': {
-        const result = new Set<string>()
-        for (const child of node.children) for (const id of this.evaluate(child)) result.add(id)
+        const sets = node.children.map((c) => this.evaluate(c))
+        const result = new Set(sets.reduce((a, b) => (a.size >= b.size ? a : b)))
+        for (const set of sets) for (const id of set) result.add(id)
         return result
       }
       case 'not': {
@@ -268,16 +277,13 @@ export class SessionIndex {
       case 'keyValue': {
         const key = term.key.toLowerCase()
         if (!term.operand) return this.tagValues.get(key)?.exactly(term.value) ?? EMPTY
-        const columns = (term.operand.type === 'number' ? this.tagNumbers : this.tagDates).get(key)
-        if (!columns) return EMPTY
-        const selected = [...columns.values()].map((c) => c.select(term.op, term.operand!.value))
-        if (selected.length === 1) return selected[0]!
-        return new Set(selected.flatMap((set) => [...set]))
+        if (!this.tagValues.has(key)) return EMPTY
+        return this.tagColumn(key, term.operand.type).select(term.op, term.operand.value)
       }
       case 'stringTag':
         return this.stringTags.exactly(term.value)
       case 'has':
-        return this.tagKeys.get(term.key.toLowerCase())?.ids ?? EMPTY
+        return this.tagValues.get(term.key.toLowerCase())?.all() ?? EMPTY
       case 'site':
         return this.sites.exactly(term.value)
       case 'field':
@@ -285,65 +291,85 @@ export class SessionIndex {
       case 'range':
         return this.ranges[term.field].select(term.op, term.value)
       case 'text':
-        return new Set(this.text.search(term.value).map((r) => r.id as string))
+        return this.words.search(term.value)
     }
+  }
+
+  /** A tag key's values that read as numbers (or dates), in order, from its value sets. */
+  private tagColumn(key: string, type: 'number' | 'date'): SortedColumn {
+    const name = `${type}\u0000${key}`
+    let column = this.tagColumns.get(name)
+    if (!column) {
+      column = new SortedColumn(() => {
+        const steps: ColumnStep[] = []
+        for (const v of this.tagValues.get(key)?.values() ?? []) {
+          const value = comparableOf(v.display, type)
+          if (value !== null) steps.push([value, v.ids])
+        }
+        return steps
+      })
+      this.tagColumns.set(name, column)
+    }
+    return column
+  }
+
+  private sessionColumn(valueOf: (e: Entry) => number): SortedColumn {
+    return new SortedColumn(() => {
+      const steps: ColumnStep[] = []
+      for (const [id, e] of this.entries) steps.push([valueOf(e), id])
+      return steps
+    })
+  }
+
+  private ordered(order: Order): Entry[] {
+    const cached = this.orders.get(order)
+    if (cached?.version === this.changes) return cached.entries
+    const entries = [...this.entries.values()].sort(comparatorOf(order))
+    this.orders.set(order, { version: this.changes, entries })
+    return entries
   }
 
   /** Sessions where every bare word of the query is found as typed, without fuzziness. */
-  private exactHits(root: QueryNode | null): Set<string> | null {
-    const words = termsOf(root).filter((t) => t.term.kind === 'text' && !t.negated)
+  private exactHits(root: QueryNode | null): ReadonlySet<string> | null {
+    const words = termsOf(root).flatMap(({ term, negated }) =>
+      term.kind === 'text' && !negated ? [term.value] : [],
+    )
     if (words.length === 0) return null
-    let hits: Set<string> | null = null as Set<string> | null
-    for (const { term } of words) {
-      const found = this.text.search(term.kind === 'text' ? term.value : '', {
-        prefix: false,
-        fuzzy: false,
-      })
-      const ids = new Set(found.map((r) => r.id as string))
-      hits = hits === null ? ids : new Set([...hits].filter((id: string) => ids.has(id)))
-    }
-    return hits
+    const sets = words.map((w) => this.words.exact(w)).sort((a, b) => a.size - b.size)
+    return new Set([...sets[0]!].filter((id) => sets.every((set) => set.has(id))))
   }
 
-  private addTerms({ summary: s, startedAt }: Entry): void {
-    for (const [key, value] of Object.entries(s.tags)) {
-      const number = comparableOf(value, 'number')
-      if (number !== null) columnOf(this.tagNumbers, key).set(s.id, number)
-      const date = comparableOf(value, 'date')
-      if (date !== null) columnOf(this.tagDates, key).set(s.id, date)
-    }
+  private addTerms({ summary: s }: Entry): void {
+    let keyBefore = ''
     for (const [lower, key, value] of distinctTags(s)) {
-      let holders = this.tagKeys.get(lower)
-      if (!holders) this.tagKeys.set(lower, (holders = { display: key, ids: new Set() }))
-      holders.ids.add(s.id)
+      const info = this.tagKeys.get(lower)
+      if (!info) this.tagKeys.set(lower, { display: key, count: 1 })
+      else if (lower !== keyBefore) info.count++
+      keyBefore = lower
 
       let values = this.tagValues.get(lower)
       if (!values) this.tagValues.set(lower, (values = new ValueSets()))
       values.add(value, s.id)
+      this.invalidateTagColumns(lower)
     }
     for (const tag of s.stringTags) this.stringTags.add(tag, s.id)
     if (s.site !== null) this.sites.add(s.site, s.id)
     for (const field of CONTAINS_FIELDS) {
       for (const text of fieldTexts(s, field)) this.fields.get(field)!.add(text, s.id)
     }
-    this.ranges.startedAt.set(s.id, startedAt)
-    this.ranges.duration.set(s.id, rangeValueOf(s, 'duration'))
-    this.ranges.pages.set(s.id, rangeValueOf(s, 'pages'))
   }
 
   private removeTerms({ summary: s }: Entry): void {
-    for (const key of Object.keys(s.tags)) {
-      this.tagNumbers.get(key.toLowerCase())?.get(key)?.delete(s.id)
-      this.tagDates.get(key.toLowerCase())?.get(key)?.delete(s.id)
-    }
+    let keyBefore = ''
     for (const [lower, , value] of distinctTags(s)) {
-      const holders = this.tagKeys.get(lower)
-      holders?.ids.delete(s.id)
-      if (holders?.ids.size === 0) this.tagKeys.delete(lower)
+      const info = this.tagKeys.get(lower)
+      if (info && lower !== keyBefore && --info.count === 0) this.tagKeys.delete(lower)
+      keyBefore = lower
 
       const values = this.tagValues.get(lower)
       values?.delete(value, s.id)
       if (values?.distinct === 0) this.tagValues.delete(lower)
+      this.invalidateTagColumns(lower)
     }
     for (const tag of s.stringTags) this.stringTags.delete(tag, s.id)
     if (s.site !== null) this.sites.delete(s.site, s.id)
@@ -351,19 +377,16 @@ export class SessionIndex {
       for (const text of fieldTexts(s, field)) this.fields.get(field)!.delete(text, s.id)
     }
   }
-}
 
-function columnOf(columns: Map<string, Map<string, SortedColumn>>, key: string): SortedColumn {
-  let spellings = columns.get(key.toLowerCase())
-  if (!spellings) columns.set(key.toLowerCase(), (spellings = new Map()))
-  let column = spellings.get(key)
-  if (!column) spellings.set(key, (column = new SortedColumn()))
-  return column
+  private invalidateTagColumns(key: string): void {
+    this.tagColumns.get(`number\u0000${key}`)?.invalidate()
+    this.tagColumns.get(`date\u0000${key}`)?.invalidate()
+  }
 }
 
 /**
- * A session's tags as (lower-case key, key, value text), each pair once: `plan:pro` and
- * `Plan:PRO` on one session land in the same set, and must leave it only once.
+ * A session's tags as (lower-case key, key, value text), each pair once and grouped by key:
+ * `plan:pro` and `Plan:PRO` on one session land in the same set and must leave it once.
  */
 function distinctTags(s: SessionSummary): [string, string, string][] {
   const seen = new Set<string>()
@@ -375,42 +398,33 @@ function distinctTags(s: SessionSummary): [string, string, string][] {
     seen.add(pair)
     result.push([key.toLowerCase(), key, text])
   }
-  return result
+  return result.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }
 
-function toTextDocument({ summary: s, titles }: Entry): TextDocument {
-  const tagText = [
+/** The texts bare words search: tags, identity, URLs, titles, errors, browser and OS. */
+function textsOf({ summary: s, titles }: Entry): string[] {
+  return [
     ...Object.entries(s.tags).map(([k, v]) => `${k} ${formatTagValue(v)}`),
     ...s.stringTags,
+    s.identity ?? '',
+    ...s.urls,
+    ...titles,
+    ...s.errors,
+    [s.browser, s.os, s.device].filter(Boolean).join(' '),
   ]
-  return {
-    id: s.id,
-    tags: tagText.join(' \n'),
-    identity: s.identity ?? '',
-    urls: s.urls.join(' '),
-    titles: titles.join(' \n'),
-    errors: s.errors.join(' \n'),
-    agent: [s.browser, s.os, s.device].filter(Boolean).join(' '),
-  }
 }
 
-function sortEntries(entries: Entry[], sort: SortOrder, exact: Set<string> | null): Entry[] {
+function comparatorOf(order: Order): (a: Entry, b: Entry) => number {
   const newest = (a: Entry, b: Entry): number =>
     b.startedAt - a.startedAt || (a.summary.id < b.summary.id ? -1 : 1)
-  switch (sort) {
-    case 'oldest':
-      return entries.sort((a, b) => -newest(a, b))
-    case 'longest':
-      return entries.sort((a, b) => b.summary.durationMs - a.summary.durationMs || newest(a, b))
-    case 'pages':
-      return entries.sort((a, b) => b.summary.pages - a.summary.pages || newest(a, b))
-    case 'relevance':
-      if (exact) {
-        const rank = (e: Entry): number => (exact.has(e.summary.id) ? 0 : 1)
-        return entries.sort((a, b) => rank(a) - rank(b) || newest(a, b))
-      }
-      return entries.sort(newest)
+  switch (order) {
     case 'newest':
-      return entries.sort(newest)
+      return newest
+    case 'oldest':
+      return (a, b) => newest(b, a)
+    case 'longest':
+      return (a, b) => b.summary.durationMs - a.summary.durationMs || newest(a, b)
+    case 'pages':
+      return (a, b) => b.summary.pages - a.summary.pages || newest(a, b)
   }
 }

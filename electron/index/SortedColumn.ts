@@ -1,31 +1,26 @@
 import type { Comparison } from '../../shared/query'
 
+/** One step of a column: a value and the session (or sessions) holding it. */
+export type ColumnStep = [value: number, holders: string | ReadonlySet<string>]
+
 /**
- * One number per session (a start time, a duration, a numeric tag) answering range terms
- * by binary search. Writes only mark the sorted copy stale; it is rebuilt on the next range
- * query, so a stream of upserts costs nothing until someone asks.
+ * Numbers (start times, durations, numeric or date tags) answering range terms by binary
+ * search. It keeps no copy per session: it reads its steps from the index when first asked
+ * after a change, so a stream of upserts costs nothing until someone compares.
  */
 export class SortedColumn {
-  private readonly values = new Map<string, number>()
-  private sorted: { ids: string[]; values: Float64Array } | null = null
+  private sorted: { values: Float64Array; holders: (string | ReadonlySet<string>)[] } | null = null
 
-  get size(): number {
-    return this.values.size
-  }
+  constructor(private readonly read: () => Iterable<ColumnStep>) {}
 
-  set(id: string, value: number): void {
-    if (this.values.get(id) === value) return
-    this.values.set(id, value)
+  /** The index changed what `read` returns. */
+  invalidate(): void {
     this.sorted = null
   }
 
-  delete(id: string): void {
-    if (this.values.delete(id)) this.sorted = null
-  }
-
-  /** Ids whose value satisfies `value OP operand`. */
-  select(op: Comparison, operand: number): Set<string> {
-    const { ids, values } = this.sortedView()
+  /** Sessions whose value satisfies `value OP operand`. Read only. */
+  select(op: Comparison, operand: number): ReadonlySet<string> {
+    const { values, holders } = this.sortedView()
     const firstAtLeast = lowerBound(values, operand)
     const firstAbove = upperBound(values, operand)
     const [from, to] =
@@ -39,17 +34,23 @@ export class SortedColumn {
               ? [0, firstAtLeast]
               : [0, firstAbove]
 
+    const only = holders[from]
+    if (to - from === 1 && typeof only !== 'string') return only!
     const result = new Set<string>()
-    for (let i = from; i < to; i++) result.add(ids[i]!)
+    for (let i = from; i < to; i++) {
+      const h = holders[i]!
+      if (typeof h === 'string') result.add(h)
+      else for (const id of h) result.add(id)
+    }
     return result
   }
 
-  private sortedView(): { ids: string[]; values: Float64Array } {
+  private sortedView(): { values: Float64Array; holders: (string | ReadonlySet<string>)[] } {
     if (this.sorted) return this.sorted
-    const entries = [...this.values].sort((a, b) => a[1] - b[1])
+    const steps = [...this.read()].sort((a, b) => a[0] - b[0])
     this.sorted = {
-      ids: entries.map((e) => e[0]),
-      values: Float64Array.from(entries, (e) => e[1]),
+      values: Float64Array.from(steps, (s) => s[0]),
+      holders: steps.map((s) => s[1]),
     }
     return this.sorted
   }

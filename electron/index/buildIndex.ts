@@ -13,6 +13,8 @@ export interface IndexBuild {
 }
 
 const CHUNK = 1000
+/** The longest the build holds the event loop at once, so a search waits no longer. */
+const SLICE_MS = 20
 
 /**
  * Fills the index from the store a chunk at a time, giving the event loop back between
@@ -42,13 +44,24 @@ export function buildIndex(store: Store, index: SessionIndex, chunk = CHUNK): In
       const summaries = store.listSummariesAfter(last, chunk)
       if (summaries.length === 0) break
       const titles = store.pageTitles(summaries.map((s) => s.id))
-      for (const summary of summaries) index.upsert(summary, titles.get(summary.id) ?? [])
-      build.indexed += summaries.length
+      let sliceStart = performance.now()
+      for (const summary of summaries) {
+        index.upsert(summary, titles.get(summary.id) ?? [])
+        build.indexed++
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await yieldToEventLoop()
+          sliceStart = performance.now()
+        }
+      }
       build.total = Math.max(build.total, build.indexed)
       last = summaries[summaries.length - 1]!
-      await new Promise((resolve) => setImmediate(resolve))
+      await yieldToEventLoop()
     }
     build.building = false
   })()
   return build
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }

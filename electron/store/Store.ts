@@ -257,8 +257,8 @@ export class Store {
   }
 
   /**
-   * Up to `limit` summaries, newest first, after the session `after` (null: from the
-   * newest). The index is built from these chunks, so start-up never holds the event loop for
+   * Up to `limit` summaries, newest first (ties by id, descending), after the session
+   * `after` (null: from the newest). The index is built from these chunks, so start-up never holds the event loop for
    * the whole store at once.
    */
   listSummariesAfter(after: SessionSummary | null, limit: number): SessionSummary[] {
@@ -266,8 +266,8 @@ export class Store {
       after
         ? this.db
             .prepare(
-              `SELECT * FROM sessions WHERE started_at < @t OR (started_at = @t AND id > @id)
-               ORDER BY started_at DESC, id LIMIT @limit`,
+              `SELECT * FROM sessions WHERE (started_at, id) < (@t, @id)
+               ORDER BY started_at DESC, id DESC LIMIT @limit`,
             )
             .all({ t: Date.parse(after.startedAt), id: after.id, limit })
         : this.db.prepare('SELECT * FROM sessions ORDER BY started_at DESC, id LIMIT ?').all(limit)

@@ -1,0 +1,93 @@
+import MiniSearch from 'minisearch'
+import SearchableMap from 'minisearch/SearchableMap'
+import { EMPTY } from './ValueSets'
+
+const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[]
+const processTerm = MiniSearch.getDefault('processTerm') as (term: string) => string | null
+
+/** Edits allowed per letter of a typed word, and at most, as MiniSearch's `fuzzy: 0.2`. */
+const FUZZY = 0.2
+const MAX_EDITS = 6
+/** Words shorter than this match only as typed or as a prefix: one edit would be too loose. */
+const MIN_FUZZY_LENGTH = 4
+
+/**
+ * Bare words: each word of a session's text, as MiniSearch tokenizes and normalises it,
+ * points at the set of sessions that hold it. The words themselves live in MiniSearch's
+ * radix tree (SearchableMap), which finds every word with a given prefix or within a few
+ * edits of a typed one. A query asks for sessions, not a ranking, so sets of ids replace
+ * MiniSearch's scored search: at 100,000 sessions scoring every hit of a common word cost
+ * more than the whole rest of a query.
+ */
+export class WordIndex {
+  private readonly words = new SearchableMap<Set<string>>()
+
+  add(id: string, texts: readonly string[]): void {
+    for (const word of wordsOf(texts)) {
+      let ids = this.words.get(word)
+      if (!ids) this.words.set(word, (ids = new Set()))
+      ids.add(id)
+    }
+  }
+
+  remove(id: string, texts: readonly string[]): void {
+    for (const word of wordsOf(texts)) {
+      const ids = this.words.get(word)
+      if (!ids) continue
+      ids.delete(id)
+      if (ids.size === 0) this.words.delete(word)
+    }
+  }
+
+  /**
+   * Sessions holding every word of `text`, each word found as typed, as a prefix of a
+   * longer word, or within a small number of edits.
+   */
+  search(text: string): ReadonlySet<string> {
+    return this.intersect(text, (word) => {
+      const sets = new Set<Set<string>>()
+      for (const [, ids] of this.words.atPrefix(word)) sets.add(ids)
+      if (word.length >= MIN_FUZZY_LENGTH) {
+        const edits = Math.min(MAX_EDITS, Math.round(word.length * FUZZY))
+        for (const [ids] of this.words.fuzzyGet(word, edits).values()) sets.add(ids)
+      }
+      // One word matched (the usual case for a common word): its own set, not a copy.
+      if (sets.size === 1) return [...sets][0]!
+      const found = new Set<string>()
+      for (const ids of sets) for (const id of ids) found.add(id)
+      return found
+    })
+  }
+
+  /** Sessions holding every word of `text` exactly as typed: these rank first. Read only. */
+  exact(text: string): ReadonlySet<string> {
+    return this.intersect(text, (word) => this.words.get(word) ?? EMPTY)
+  }
+
+  /** The sessions matching every word; may be one of the index's own sets: read only. */
+  private intersect(
+    text: string,
+    matches: (word: string) => ReadonlySet<string>,
+  ): ReadonlySet<string> {
+    const typed = [...wordsOf([text])]
+    if (typed.length === 0) return EMPTY
+    const sets = typed.map(matches).sort((a, b) => a.size - b.size)
+    if (sets.length === 1) return sets[0]!
+    const result = new Set(sets[0])
+    for (const set of sets.slice(1)) {
+      for (const id of result) if (!set.has(id)) result.delete(id)
+    }
+    return result
+  }
+}
+
+function wordsOf(texts: readonly string[]): Set<string> {
+  const words = new Set<string>()
+  for (const text of texts) {
+    for (const token of tokenize(text)) {
+      const word = processTerm(token)
+      if (word) words.add(word)
+    }
+  }
+  return words
+}
