@@ -41,9 +41,8 @@ export function buildIndex(store: Store, index: SessionIndex, chunk = CHUNK): In
     await Promise.resolve()
     for (;;) {
       if (cancelled) break
-      const summaries = store.listSummariesAfter(last, chunk)
+      const { summaries, titles } = store.listSummariesAfter(last, chunk)
       if (summaries.length === 0) break
-      const titles = store.pageTitles(summaries.map((s) => s.id))
       let sliceStart = performance.now()
       for (const summary of summaries) {
         index.upsert(summary, titles.get(summary.id) ?? [])

@@ -27,7 +27,7 @@ export interface Backend {
 export async function startBackend(options: BackendOptions): Promise<Backend> {
   const store = Store.open(options.dataDir, options.store)
   const index = new SessionIndex({
-    titlesOf: (id) => store.pageTitles([id]).get(id) ?? [],
+    titlesOf: (id) => store.pageTitles(id),
   })
   const build = buildIndex(store, index)
   const started = Date.now()
