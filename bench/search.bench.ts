@@ -22,6 +22,7 @@ import { buildFts, writeSessions } from './writeSessions'
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100_000)
 const RUNS = 40
+const PAGE = 100
 
 interface QueryCase {
   kind: string
@@ -104,15 +105,20 @@ async function measure(dir: string): Promise<void> {
     { kind: 'broad bare word', index: 'example', fts: `fts_text MATCH 'example'` },
   ]
 
-  const rows = cases.map((c) => {
+  const pageRows: (string | number)[][] = []
+  const listRows: (string | number)[][] = []
+  for (const c of cases) {
     const sql =
       c.sql ??
       `SELECT s.id FROM ${c.fts.split(' ')[0]} f JOIN sessions s ON s.rowid = f.rowid
        WHERE ${c.fts} ORDER BY s.started_at DESC, s.id`
-    const statement = fts.prepare(sql).pluck()
-    const ours = time(() => index.search(c.index).length)
-    const theirs = time(() => statement.all().length)
-    return [
+    const list = fts.prepare(sql).pluck()
+    const count = fts.prepare(`SELECT count(*) FROM (${sql})`).pluck()
+    const firstPage = fts.prepare(`${sql} LIMIT ${PAGE}`).pluck()
+
+    const ours = time(() => index.page(c.index, 'newest', 0, PAGE).total)
+    const theirs = time(() => (firstPage.all(), count.get() as number))
+    pageRows.push([
       c.kind,
       c.index,
       ours.count,
@@ -121,31 +127,39 @@ async function measure(dir: string): Promise<void> {
       theirs.count,
       ms(theirs.median),
       ms(theirs.p95),
-      `${(theirs.p95 / ours.p95).toFixed(1)}×`,
-    ]
-  })
+      ratio(theirs.p95, ours.p95),
+    ])
+
+    const ourList = time(() => index.search(c.index).length)
+    const theirList = time(() => list.all().length)
+    listRows.push([
+      c.kind,
+      ms(ourList.median),
+      ms(ourList.p95),
+      ms(theirList.median),
+      ms(theirList.p95),
+      ratio(theirList.p95, ourList.p95),
+    ])
+  }
   fts.close()
 
+  process.stdout.write(`First page (${PAGE} newest) and the total, as the window asks:\n\n`)
   printTable(
-    [
-      'query',
-      'as typed',
-      'hits',
-      'median',
-      'p95',
-      'FTS5 hits',
-      'FTS5 median',
-      'FTS5 p95',
-      'p95 ratio',
-    ],
-    rows,
+    ['query', 'as typed', 'hits', 'median', 'p95', 'FTS5 hits', 'FTS5 median', 'FTS5 p95', 'ratio'],
+    pageRows,
   )
+  process.stdout.write('\nEvery match, sorted newest first, as `replaydesk search` prints:\n\n')
+  printTable(['query', 'median', 'p95', 'FTS5 median', 'FTS5 p95', 'ratio'], listRows)
   process.stdout.write(
-    '\nAims: p95 ≤ 20 ms selective, ≤ 50 ms broad; "p95 ratio" is FTS5 ÷ index (> 1: index ' +
-      'ahead). FTS5 has no fuzzy matching (its row is the prefix newslet*) and no numeric ' +
-      'comparison (its row scans the tags table). Every result list is complete and sorted ' +
-      'newest first on both sides.\n',
+    '\nAims: p95 ≤ 20 ms selective, ≤ 50 ms broad. "ratio" is FTS5 p95 ÷ index p95 (above ' +
+      '1: the index is ahead). FTS5 has no fuzzy matching (its row is the prefix newslet*) ' +
+      'and cannot compare numbers (its row reads the tags table). Times under 0.1 ms are ' +
+      'timer noise.\n',
   )
+}
+
+function ratio(theirs: number, ours: number): string {
+  return `${(theirs / ours).toFixed(1)}×`
 }
 
 /** Median and p95 of a query run RUNS times after two warm-up runs. */

@@ -93,6 +93,24 @@ describe('SessionIndex against a scan of the store', () => {
     }
   })
 
+  it('gives any page of any order as a slice of the whole list', () => {
+    const random = seededRandom(SEED + 3)
+    const sorts = ['newest', 'oldest', 'longest', 'pages', 'relevance'] as const
+    for (let n = 0; n < 200; n++) {
+      const query = random() < 0.2 ? 'checkout' : generateQuery(random, 2)
+      const sort = sorts[Math.floor(random() * sorts.length)]!
+      const offset = Math.floor(random() * 40)
+      const limit = 1 + Math.floor(random() * 30)
+      const whole = index.search(query, sort)
+      const page = index.page(query, sort, offset, limit)
+      expect(page.total, query).toBe(whole.length)
+      expect(
+        page.sessions.map((s) => s.id),
+        `${query} ${sort} ${offset}+${limit}`,
+      ).toEqual(whole.slice(offset, offset + limit).map((s) => s.id))
+    }
+  })
+
   it('finds by a bare word every session holding it as a whole word', () => {
     const words = ['checkout', 'pricing', 'enterprise', 'newsletter', 'quota', 'firefox']
     const summaries = store.listSummaries()

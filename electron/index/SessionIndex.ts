@@ -101,27 +101,51 @@ export class SessionIndex {
 
   /** Sessions a query matches, in the order asked. Throws QuerySyntaxError when malformed. */
   search(query: string, sort: SortOrder = 'newest'): SessionSummary[] {
+    return this.page(query, sort, 0, Infinity).sessions
+  }
+
+  /**
+   * One page of the sessions a query matches, and how many match in all. A large answer is
+   * read off the whole list kept in order, stopping once the page is full, so the first
+   * page of 100,000 results costs about as much as the first page of 100; a small answer is
+   * sorted. With `relevance`, sessions holding every bare word exactly come first.
+   */
+  page(
+    query: string,
+    sort: SortOrder,
+    offset: number,
+    limit: number,
+  ): { sessions: SessionSummary[]; total: number } {
     const { root } = parseQuery(query)
     const order = sort === 'relevance' ? 'newest' : sort
     const ids = root === null ? null : this.evaluate(root)
+    const exact = sort === 'relevance' ? this.exactHits(root) : null
+    const total = ids === null ? this.entries.size : ids.size
+    const end = offset + limit
 
-    // A large answer is picked out of the whole list kept in order, a small one sorted.
-    let found: Entry[]
-    if (ids === null) found = this.ordered(order)
-    else if (ids.size > this.entries.size / 4) {
-      found = this.ordered(order).filter((e) => ids.has(e.summary.id))
+    // Each pass takes, in order, the matches of one rank: exact hits first, then the rest.
+    const passes: ((id: string) => boolean)[] = exact
+      ? [(id) => exact.has(id), (id) => !exact.has(id)]
+      : [() => true]
+    const matches = ids === null ? () => true : (id: string) => ids.has(id)
+
+    let ranked: Entry[]
+    if (ids === null || ids.size > this.entries.size / 16) {
+      ranked = []
+      const ordered = this.ordered(order)
+      for (const pass of passes) {
+        for (const e of ordered) {
+          if (ranked.length >= end) break
+          if (matches(e.summary.id) && pass(e.summary.id)) ranked.push(e)
+        }
+      }
     } else {
-      found = []
+      const found: Entry[] = []
       for (const id of ids) found.push(this.entries.get(id)!)
       found.sort(comparatorOf(order))
+      ranked = passes.flatMap((pass) => found.filter((e) => pass(e.summary.id)))
     }
-
-    const exact = sort === 'relevance' ? this.exactHits(root) : null
-    if (exact) {
-      const first = found.filter((e) => exact.has(e.summary.id))
-      found = [...first, ...found.filter((e) => !exact.has(e.summary.id))]
-    }
-    return found.map((e) => e.summary)
+    return { sessions: ranked.slice(offset, end).map((e) => e.summary), total }
   }
 
   /** Completions for the last word of a query: tag keys first, then values with counts. */

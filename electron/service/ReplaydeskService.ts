@@ -37,12 +37,8 @@ export class ReplaydeskService implements ReplaydeskApi {
       throw new ApiError('bad_query', `offset and limit are whole numbers; limit ≤ ${MAX_LIMIT}`)
     }
 
-    const sessions = answer(() => this.index.search(String(query), sort))
-    return {
-      sessions: sessions.slice(offset, offset + limit),
-      total: sessions.length,
-      partial: this.build?.building ?? false,
-    }
+    const found = answer(() => this.index.page(String(query), sort, offset, limit))
+    return { ...found, partial: this.build?.building ?? false }
   }
 
   async suggest(query: string): Promise<Suggestion[]> {
