@@ -64,8 +64,8 @@ export class SessionIndex {
   }
   private readonly words = new WordIndex()
   private changes = 0
-  /** Every session in each order, rebuilt when asked after a change. */
-  private readonly orders = new Map<Order, { version: number; entries: Entry[] }>()
+  /** Every session in each order asked for so far, kept in order as sessions arrive. */
+  private readonly orders = new Map<Order, Entry[]>()
 
   constructor(private readonly options: SessionIndexOptions = {}) {}
 
@@ -81,22 +81,39 @@ export class SessionIndex {
   /** Adds a session, or replaces what the index knew of it. */
   upsert(summary: SessionSummary, titles?: string[]): void {
     const id = summary.id
-    const previous = this.entries.get(id)
-    if (previous) {
-      this.removeTerms(previous)
-      this.words.remove(id, textsOf(previous))
-    }
-
-    const entry: Entry = {
+    const next: Entry = {
       summary,
       titles: titles ?? this.options.titlesOf?.(id) ?? [],
       startedAt: Date.parse(summary.startedAt),
     }
-    this.entries.set(id, entry)
+    const previous = this.entries.get(id)
+    if (previous) {
+      this.removeTerms(previous)
+      this.words.remove(id, textsOf(previous))
+      this.keepOrders(previous, next)
+      // The entry object stays, so the lists kept in order keep pointing at it.
+      Object.assign(previous, next)
+    } else {
+      this.entries.set(id, next)
+      for (const [order, list] of this.orders) insertInOrder(list, next, comparatorOf(order))
+    }
+
+    const entry = previous ?? next
     this.addTerms(entry)
     this.words.add(id, textsOf(entry))
     for (const column of Object.values(this.ranges)) column.invalidate()
     this.changes++
+  }
+
+  /**
+   * A session changed: a kept order stays valid unless its sort key moved. A later batch
+   * rarely moves a session's start, so `newest` usually survives a stream of updates;
+   * `longest` and `pages` are rebuilt when next asked.
+   */
+  private keepOrders(before: Entry, after: Entry): void {
+    for (const order of [...this.orders.keys()]) {
+      if (sortKeyOf(order, before) !== sortKeyOf(order, after)) this.orders.delete(order)
+    }
   }
 
   /** Sessions a query matches, in the order asked. Throws QuerySyntaxError when malformed. */
@@ -347,9 +364,9 @@ export class SessionIndex {
 
   private ordered(order: Order): Entry[] {
     const cached = this.orders.get(order)
-    if (cached?.version === this.changes) return cached.entries
+    if (cached) return cached
     const entries = [...this.entries.values()].sort(comparatorOf(order))
-    this.orders.set(order, { version: this.changes, entries })
+    this.orders.set(order, entries)
     return entries
   }
 
@@ -436,6 +453,24 @@ function textsOf({ summary: s, titles }: Entry): string[] {
     ...s.errors,
     [s.browser, s.os, s.device].filter(Boolean).join(' '),
   ]
+}
+
+function sortKeyOf(order: Order, e: Entry): number {
+  if (order === 'longest') return e.summary.durationMs
+  if (order === 'pages') return e.summary.pages
+  return e.startedAt
+}
+
+/** Puts a new entry where it belongs in a sorted list: a binary search and one splice. */
+function insertInOrder(list: Entry[], entry: Entry, compare: (a: Entry, b: Entry) => number): void {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (compare(list[mid]!, entry) <= 0) lo = mid + 1
+    else hi = mid
+  }
+  list.splice(lo, 0, entry)
 }
 
 function comparatorOf(order: Order): (a: Entry, b: Entry) => number {
