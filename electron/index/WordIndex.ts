@@ -20,22 +20,32 @@ const MIN_FUZZY_LENGTH = 4
  * more than the whole rest of a query.
  */
 export class WordIndex {
+  /** Word → sessions: a hash map, for the lookups every upsert makes. */
+  private readonly postings = new Map<string, Set<string>>()
+  /** The same words in a radix tree, for prefix and fuzzy lookups; touched only when a word
+   * first appears or last goes. */
   private readonly words = new SearchableMap<Set<string>>()
 
   add(id: string, texts: readonly string[]): void {
     for (const word of wordsOf(texts)) {
-      let ids = this.words.get(word)
-      if (!ids) this.words.set(word, (ids = new Set()))
+      let ids = this.postings.get(word)
+      if (!ids) {
+        ids = new Set()
+        this.postings.set(word, ids)
+        this.words.set(word, ids)
+      }
       ids.add(id)
     }
   }
 
   remove(id: string, texts: readonly string[]): void {
     for (const word of wordsOf(texts)) {
-      const ids = this.words.get(word)
+      const ids = this.postings.get(word)
       if (!ids) continue
       ids.delete(id)
-      if (ids.size === 0) this.words.delete(word)
+      if (ids.size > 0) continue
+      this.postings.delete(word)
+      this.words.delete(word)
     }
   }
 
@@ -61,7 +71,7 @@ export class WordIndex {
 
   /** Sessions holding every word of `text` exactly as typed: these rank first. Read only. */
   exact(text: string): ReadonlySet<string> {
-    return this.intersect(text, (word) => this.words.get(word) ?? EMPTY)
+    return this.intersect(text, (word) => this.postings.get(word) ?? EMPTY)
   }
 
   /** The sessions matching every word; may be one of the index's own sets: read only. */
