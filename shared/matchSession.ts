@@ -31,21 +31,21 @@ export function matchesSession(
 function matchesTerm(s: SessionSummary, term: Exclude<QueryTerm, { kind: 'text' }>): boolean {
   switch (term.kind) {
     case 'keyValue':
-      return tagValuesOf(s, term.key).some((value) => {
+      return findTagValues(s, term.key).some((value) => {
         if (!term.operand) return sameText(formatTagValue(value), term.value)
-        const comparable = comparableOf(value, term.operand.type)
+        const comparable = toComparable(value, term.operand.type)
         return comparable !== null && compare(comparable, term.op, term.operand.value)
       })
     case 'stringTag':
       return s.stringTags.some((t) => sameText(t, term.value))
     case 'has':
-      return tagValuesOf(s, term.key).length > 0
+      return findTagValues(s, term.key).length > 0
     case 'site':
       return s.site !== null && sameText(s.site, term.value)
     case 'field':
-      return fieldTexts(s, term.field).some((t) => contains(t, term.value))
+      return readFieldTexts(s, term.field).some((t) => contains(t, term.value))
     case 'range':
-      return compare(rangeValueOf(s, term.field), term.op, term.value)
+      return compare(readRangeValue(s, term.field), term.op, term.value)
   }
 }
 
@@ -53,13 +53,13 @@ function matchesTerm(s: SessionSummary, term: Exclude<QueryTerm, { kind: 'text' 
  * Tag keys compare without regard to case, as values do. A page may set both `plan` and
  * `Plan`; a term then matches when either value does.
  */
-function tagValuesOf(s: SessionSummary, key: string): TagValue[] {
+function findTagValues(s: SessionSummary, key: string): TagValue[] {
   const wanted = key.toLowerCase()
   return Object.entries(s.tags).flatMap(([k, v]) => (k.toLowerCase() === wanted ? [v] : []))
 }
 
 /** The texts a contains-field looks in. */
-export function fieldTexts(
+export function readFieldTexts(
   s: SessionSummary,
   field: 'url' | 'identity' | 'browser' | 'os' | 'device' | 'error',
 ): string[] {
@@ -75,7 +75,10 @@ export function fieldTexts(
   }
 }
 
-export function rangeValueOf(s: SessionSummary, field: 'startedAt' | 'duration' | 'pages'): number {
+export function readRangeValue(
+  s: SessionSummary,
+  field: 'startedAt' | 'duration' | 'pages',
+): number {
   if (field === 'startedAt') return Date.parse(s.startedAt)
   return field === 'duration' ? s.durationMs : s.pages
 }
@@ -84,7 +87,7 @@ export function rangeValueOf(s: SessionSummary, field: 'startedAt' | 'duration' 
  * A tag value as a number to compare with an operand of the given type: numbers (and
  * numeric strings) against numbers, date strings against dates. Null: not comparable.
  */
-export function comparableOf(value: TagValue, type: Operand['type']): number | null {
+export function toComparable(value: TagValue, type: Operand['type']): number | null {
   if (typeof value === 'boolean') return null
   if (type === 'number') {
     if (typeof value === 'number') return value

@@ -294,7 +294,7 @@ function buildTerm(
   operandAt: number,
 ): QueryTerm {
   if (rawKey.startsWith(TAG_KEY_PREFIX) && rawKey.length > 1) {
-    return tagTerm(rawKey.slice(1), op, value, position, operandAt)
+    return buildTagTerm(rawKey.slice(1), op, value, position, operandAt)
   }
 
   const key = rawKey.toLowerCase()
@@ -345,11 +345,11 @@ function buildTerm(
     case 'pages':
       return { kind: 'range', field: 'pages', op, value: readNumber(value, operandAt), position }
     default:
-      return tagTerm(rawKey, op, value, position, operandAt)
+      return buildTagTerm(rawKey, op, value, position, operandAt)
   }
 }
 
-function tagTerm(
+function buildTagTerm(
   key: string,
   op: Comparison,
   value: string,

@@ -126,14 +126,14 @@ describe('SessionIndex against a scan of the store', () => {
     const summaries = store.listSummaries()
     for (const word of words) {
       const found = new Set(index.search(word).map((s) => s.id))
-      const holding = summaries.filter((s) => wordsOf(s).includes(word))
+      const holding = summaries.filter((s) => splitWords(s).includes(word))
       expect(holding.length, word).toBeGreaterThan(0)
       for (const s of holding) expect(found.has(s.id), `${word} in ${s.id}`).toBe(true)
     }
   })
 })
 
-function wordsOf(s: SessionSummary): string[] {
+function splitWords(s: SessionSummary): string[] {
   const texts = [
     ...Object.entries(s.tags).flatMap(([k, v]) => [k, formatTagValue(v)]),
     ...s.stringTags,

@@ -1,5 +1,5 @@
 import type { Facet, SessionSummary, SortOrder, Suggestion } from '../../shared/api'
-import { comparableOf, fieldTexts } from '../../shared/matchSession'
+import { toComparable, readFieldTexts } from '../../shared/matchSession'
 import {
   FIELDS,
   formatTerm,
@@ -89,18 +89,18 @@ export class SessionIndex {
     const previous = this.entries.get(id)
     if (previous) {
       this.removeTerms(previous)
-      this.words.remove(id, textsOf(previous))
+      this.words.remove(id, collectTexts(previous))
       this.keepOrders(previous, next)
       // The entry object stays, so the lists kept in order keep pointing at it.
       Object.assign(previous, next)
     } else {
       this.entries.set(id, next)
-      for (const [order, list] of this.orders) insertInOrder(list, next, comparatorOf(order))
+      for (const [order, list] of this.orders) insertInOrder(list, next, makeComparator(order))
     }
 
     const entry = previous ?? next
     this.addTerms(entry)
-    this.words.add(id, textsOf(entry))
+    this.words.add(id, collectTexts(entry))
     for (const column of Object.values(this.ranges)) column.invalidate()
     this.changes++
   }
@@ -112,7 +112,7 @@ export class SessionIndex {
    */
   private keepOrders(before: Entry, after: Entry): void {
     for (const order of [...this.orders.keys()]) {
-      if (sortKeyOf(order, before) !== sortKeyOf(order, after)) this.orders.delete(order)
+      if (readSortKey(order, before) !== readSortKey(order, after)) this.orders.delete(order)
     }
   }
 
@@ -159,7 +159,7 @@ export class SessionIndex {
     } else {
       const found: Entry[] = []
       for (const id of ids) found.push(this.entries.get(id)!)
-      found.sort(comparatorOf(order))
+      found.sort(makeComparator(order))
       ranked = passes.flatMap((pass) => found.filter((e) => pass(e.summary.id)))
     }
     return { sessions: ranked.slice(offset, end).map((e) => e.summary), total }
@@ -236,7 +236,7 @@ export class SessionIndex {
       for (const id of ids) {
         const { summary } = this.entries.get(id)!
         let keyBefore = ''
-        for (const [key, , value] of distinctTags(summary)) {
+        for (const [key, , value] of listDistinctTags(summary)) {
           const facet = countOf(key)
           if (key !== keyBefore) facet.holders++
           keyBefore = key
@@ -344,7 +344,7 @@ export class SessionIndex {
       column = new SortedColumn(() => {
         const steps: ColumnStep[] = []
         for (const v of this.tagValues.get(key)?.values() ?? []) {
-          const value = comparableOf(v.display, type)
+          const value = toComparable(v.display, type)
           if (value !== null) steps.push([value, v.ids])
         }
         return steps
@@ -365,7 +365,7 @@ export class SessionIndex {
   private ordered(order: Order): Entry[] {
     const cached = this.orders.get(order)
     if (cached) return cached
-    const entries = [...this.entries.values()].sort(comparatorOf(order))
+    const entries = [...this.entries.values()].sort(makeComparator(order))
     this.orders.set(order, entries)
     return entries
   }
@@ -382,7 +382,7 @@ export class SessionIndex {
 
   private addTerms({ summary: s }: Entry): void {
     let keyBefore = ''
-    for (const [lower, key, value] of distinctTags(s)) {
+    for (const [lower, key, value] of listDistinctTags(s)) {
       const info = this.tagKeys.get(lower)
       if (!info) this.tagKeys.set(lower, { display: key, count: 1 })
       else if (lower !== keyBefore) info.count++
@@ -396,13 +396,13 @@ export class SessionIndex {
     for (const tag of s.stringTags) this.stringTags.add(tag, s.id)
     if (s.site !== null) this.sites.add(s.site, s.id)
     for (const field of CONTAINS_FIELDS) {
-      for (const text of fieldTexts(s, field)) this.fields.get(field)!.add(text, s.id)
+      for (const text of readFieldTexts(s, field)) this.fields.get(field)!.add(text, s.id)
     }
   }
 
   private removeTerms({ summary: s }: Entry): void {
     let keyBefore = ''
-    for (const [lower, , value] of distinctTags(s)) {
+    for (const [lower, , value] of listDistinctTags(s)) {
       const info = this.tagKeys.get(lower)
       if (info && lower !== keyBefore && --info.count === 0) this.tagKeys.delete(lower)
       keyBefore = lower
@@ -415,7 +415,7 @@ export class SessionIndex {
     for (const tag of s.stringTags) this.stringTags.delete(tag, s.id)
     if (s.site !== null) this.sites.delete(s.site, s.id)
     for (const field of CONTAINS_FIELDS) {
-      for (const text of fieldTexts(s, field)) this.fields.get(field)!.delete(text, s.id)
+      for (const text of readFieldTexts(s, field)) this.fields.get(field)!.delete(text, s.id)
     }
   }
 
@@ -429,7 +429,7 @@ export class SessionIndex {
  * A session's tags as (lower-case key, key, value text), each pair once and grouped by key:
  * `plan:pro` and `Plan:PRO` on one session land in the same set and must leave it once.
  */
-function distinctTags(s: SessionSummary): [string, string, string][] {
+function listDistinctTags(s: SessionSummary): [string, string, string][] {
   const seen = new Set<string>()
   const result: [string, string, string][] = []
   for (const [key, value] of Object.entries(s.tags)) {
@@ -443,7 +443,7 @@ function distinctTags(s: SessionSummary): [string, string, string][] {
 }
 
 /** The texts bare words search: tags, identity, URLs, titles, errors, browser and OS. */
-function textsOf({ summary: s, titles }: Entry): string[] {
+function collectTexts({ summary: s, titles }: Entry): string[] {
   return [
     ...Object.entries(s.tags).map(([k, v]) => `${k} ${formatTagValue(v)}`),
     ...s.stringTags,
@@ -455,7 +455,7 @@ function textsOf({ summary: s, titles }: Entry): string[] {
   ]
 }
 
-function sortKeyOf(order: Order, e: Entry): number {
+function readSortKey(order: Order, e: Entry): number {
   if (order === 'longest') return e.summary.durationMs
   if (order === 'pages') return e.summary.pages
   return e.startedAt
@@ -473,7 +473,7 @@ function insertInOrder(list: Entry[], entry: Entry, compare: (a: Entry, b: Entry
   list.splice(lo, 0, entry)
 }
 
-function comparatorOf(order: Order): (a: Entry, b: Entry) => number {
+function makeComparator(order: Order): (a: Entry, b: Entry) => number {
   const newest = (a: Entry, b: Entry): number =>
     b.startedAt - a.startedAt || (a.summary.id < b.summary.id ? -1 : 1)
   switch (order) {

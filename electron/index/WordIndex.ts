@@ -27,7 +27,7 @@ export class WordIndex {
   private readonly words = new SearchableMap<Set<string>>()
 
   add(id: string, texts: readonly string[]): void {
-    for (const word of wordsOf(texts)) {
+    for (const word of splitWords(texts)) {
       let ids = this.postings.get(word)
       if (!ids) {
         ids = new Set()
@@ -39,7 +39,7 @@ export class WordIndex {
   }
 
   remove(id: string, texts: readonly string[]): void {
-    for (const word of wordsOf(texts)) {
+    for (const word of splitWords(texts)) {
       const ids = this.postings.get(word)
       if (!ids) continue
       ids.delete(id)
@@ -79,7 +79,7 @@ export class WordIndex {
     text: string,
     matches: (word: string) => ReadonlySet<string>,
   ): ReadonlySet<string> {
-    const typed = [...wordsOf([text])]
+    const typed = [...splitWords([text])]
     if (typed.length === 0) return EMPTY
     const sets = typed.map(matches).sort((a, b) => a.size - b.size)
     if (sets.length === 1) return sets[0]!
@@ -91,7 +91,7 @@ export class WordIndex {
   }
 }
 
-function wordsOf(texts: readonly string[]): Set<string> {
+function splitWords(texts: readonly string[]): Set<string> {
   const words = new Set<string>()
   for (const text of texts) {
     for (const token of tokenize(text)) {

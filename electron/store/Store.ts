@@ -293,7 +293,7 @@ export class Store {
       of('session_id, tag', 'string_tags', 'first_seen, tag') as StringTagRow[],
       of('session_id, message', 'errors', 'first_seen, message') as ErrorRow[],
     )
-    return { summaries, titles: titlesOf(pages) }
+    return { summaries, titles: groupTitles(pages) }
   }
 
   /** Distinct page titles of one session, in the order visited: bare words search them. */
@@ -301,7 +301,7 @@ export class Store {
     const pages = this.db
       .prepare('SELECT session_id, title FROM pages WHERE session_id = ? ORDER BY started_at, id')
       .all(sessionId) as PageRow[]
-    return titlesOf(pages).get(sessionId) ?? []
+    return groupTitles(pages).get(sessionId) ?? []
   }
 
   getSummary(id: string): SessionSummary | undefined {
@@ -453,7 +453,7 @@ function toPageSummary(p: PageRow): PageSummary {
   }
 }
 
-function titlesOf(pages: Pick<PageRow, 'session_id' | 'title'>[]): Map<string, string[]> {
+function groupTitles(pages: Pick<PageRow, 'session_id' | 'title'>[]): Map<string, string[]> {
   const titles = new Map<string, string[]>()
   for (const page of pages) {
     if (page.title === '') continue
