@@ -57,10 +57,13 @@ async function measure(dir: string): Promise<void> {
   gc()
   const heapBefore = process.memoryUsage().heapUsed
   t = performance.now()
+  const cpu = process.cpuUsage()
   const store = Store.open(dir)
   const index = new SessionIndex()
   await buildIndex(store, index).done
   const buildMs = performance.now() - t
+  const { user, system } = process.cpuUsage(cpu)
+  const buildCpuMs = (user + system) / 1000
   store.close()
   gc()
   const indexBytes = process.memoryUsage().heapUsed - heapBefore
@@ -70,7 +73,8 @@ async function measure(dir: string): Promise<void> {
     [
       ['process start → first answered search', ms(startup.firstAnswer), '≤ 1500 ms'],
       ['process start → index complete', ms(startup.complete), ''],
-      ['index build in this process', ms(buildMs), ''],
+      ['index build in this process (wall clock)', ms(buildMs), ''],
+      ['index build in this process (CPU time)', ms(buildCpuMs), ''],
       ['index memory (V8 heap)', `${(indexBytes / 2 ** 20).toFixed(0)} MB`, '< 400 MB'],
     ],
   )

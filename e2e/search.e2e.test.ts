@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { launchChromium, makeDataDir, serve, serveSite, type Serving } from './harness'
+import type { SessionSummary } from '../shared/api'
+import {
+  cli,
+  cliJson,
+  launchChromium,
+  makeDataDir,
+  serve,
+  serveSite,
+  type Serving,
+} from './harness'
 
 /** What the UI may take, once a batch is committed, to show a session that now matches. */
 const FRESHNESS_MS = 1000
@@ -86,6 +95,24 @@ describe('searching from the UI', () => {
     await facet.click()
     expect(await ui.inputValue('[data-testid=search]')).toBe('has:email campaign:spring-launch')
     await ui.locator('[data-testid=result-count]', { hasText: '1 session' }).waitFor()
+  })
+
+  it('takes the same language, a sort and a limit on the command line', () => {
+    const found = cliJson<SessionSummary[]>([
+      'search',
+      '--data',
+      data.dir,
+      '--sort',
+      'longest',
+      '--limit',
+      '1',
+      '(campaign:spring-launch OR plan:none) -browser:netscape pointsEarned:>=42',
+    ])
+    expect(found.map((s) => s.tags.campaign)).toEqual(['spring-launch'])
+
+    const wrong = cli(['search', '--data', data.dir, '--sort', 'sideways', 'x'])
+    expect(wrong.status).toBe(1)
+    expect(wrong.stderr).toContain('sort by one of newest, oldest, longest, pages, relevance')
   })
 
   it('points at the column of a malformed query', async () => {

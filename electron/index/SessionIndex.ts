@@ -13,7 +13,7 @@ import {
 } from '../../shared/query'
 import { formatTagValue } from '../../shared/tags'
 import { SortedColumn, type ColumnStep } from './SortedColumn'
-import { EMPTY, ValueSets } from './ValueSets'
+import { countHolders, EMPTY, ValueSets } from './ValueSets'
 import { WordIndex } from './WordIndex'
 
 /** What the index keeps of each session besides its summary. */
@@ -195,14 +195,24 @@ export class SessionIndex {
     if (!values) return []
     return [...values.values()]
       .filter((v) => v.display.toLowerCase().startsWith(wanted))
-      .sort((a, b) => b.ids.size - a.ids.size || a.display.localeCompare(b.display))
+      .sort(
+        (a, b) =>
+          countHolders(b.holders) - countHolders(a.holders) || a.display.localeCompare(b.display),
+      )
       .slice(0, SUGGESTIONS)
       .flatMap((v): Suggestion[] => {
         const term = formatTerm(key, v.display)
         if (!term) return []
         const value = term.slice(term.indexOf(':') + 1)
         const label = v.display
-        return [{ kind: 'value', label, query: complete(`${key}:${value}`), count: v.ids.size }]
+        return [
+          {
+            kind: 'value',
+            label,
+            query: complete(`${key}:${value}`),
+            count: countHolders(v.holders),
+          },
+        ]
       })
   }
 
@@ -225,12 +235,13 @@ export class SessionIndex {
       for (const [key, sets] of this.tagValues) {
         const facet = countOf(key)
         facet.holders = this.tagKeys.get(key)!.count
-        for (const v of sets.values()) facet.values.set(v.display.toLowerCase(), v.ids.size)
+        for (const v of sets.values())
+          facet.values.set(v.display.toLowerCase(), countHolders(v.holders))
       }
       const strings = countOf(STRING_TAG_KEY)
       for (const v of this.stringTags.values()) {
-        strings.values.set(v.display.toLowerCase(), v.ids.size)
-        strings.holders += v.ids.size
+        strings.values.set(v.display.toLowerCase(), countHolders(v.holders))
+        strings.holders += countHolders(v.holders)
       }
     } else {
       for (const id of ids) {
@@ -345,7 +356,7 @@ export class SessionIndex {
         const steps: ColumnStep[] = []
         for (const v of this.tagValues.get(key)?.values() ?? []) {
           const value = toComparable(v.display, type)
-          if (value !== null) steps.push([value, v.ids])
+          if (value !== null) steps.push([value, v.holders])
         }
         return steps
       })

@@ -1,6 +1,6 @@
 import MiniSearch from 'minisearch'
 import SearchableMap from 'minisearch/SearchableMap'
-import { EMPTY } from './ValueSets'
+import { addAll, addHolder, EMPTY, readHolders, removeHolder, type Holders } from './ValueSets'
 
 const tokenize = MiniSearch.getDefault('tokenize') as (text: string) => string[]
 const processTerm = MiniSearch.getDefault('processTerm') as (term: string) => string | null
@@ -21,31 +21,34 @@ const MIN_FUZZY_LENGTH = 4
  */
 export class WordIndex {
   /** Word → sessions: a hash map, for the lookups every upsert makes. */
-  private readonly postings = new Map<string, Set<string>>()
+  private readonly postings = new Map<string, Holders>()
   /** The same words in a radix tree, for prefix and fuzzy lookups; touched only when a word
    * first appears or last goes. */
-  private readonly words = new SearchableMap<Set<string>>()
+  private readonly words = new SearchableMap<Holders>()
 
   add(id: string, texts: readonly string[]): void {
     for (const word of splitWords(texts)) {
-      let ids = this.postings.get(word)
-      if (!ids) {
-        ids = new Set()
-        this.postings.set(word, ids)
-        this.words.set(word, ids)
-      }
-      ids.add(id)
+      const before = this.postings.get(word)
+      const after = addHolder(before, id)
+      if (after === before) continue
+      this.postings.set(word, after)
+      this.words.set(word, after)
     }
   }
 
   remove(id: string, texts: readonly string[]): void {
     for (const word of splitWords(texts)) {
-      const ids = this.postings.get(word)
-      if (!ids) continue
-      ids.delete(id)
-      if (ids.size > 0) continue
-      this.postings.delete(word)
-      this.words.delete(word)
+      const before = this.postings.get(word)
+      if (before === undefined) continue
+      const after = removeHolder(before, id)
+      if (after === before) continue
+      if (after === undefined) {
+        this.postings.delete(word)
+        this.words.delete(word)
+      } else {
+        this.postings.set(word, after)
+        this.words.set(word, after)
+      }
     }
   }
 
@@ -55,23 +58,26 @@ export class WordIndex {
    */
   search(text: string): ReadonlySet<string> {
     return this.intersect(text, (word) => {
-      const sets = new Set<Set<string>>()
+      const sets = new Set<Holders>()
       for (const [, ids] of this.words.atPrefix(word)) sets.add(ids)
       if (word.length >= MIN_FUZZY_LENGTH) {
         const edits = Math.min(MAX_EDITS, Math.round(word.length * FUZZY))
         for (const [ids] of this.words.fuzzyGet(word, edits).values()) sets.add(ids)
       }
       // One word matched (the usual case for a common word): its own set, not a copy.
-      if (sets.size === 1) return [...sets][0]!
+      if (sets.size === 1) return readHolders([...sets][0]!)
       const found = new Set<string>()
-      for (const ids of sets) for (const id of ids) found.add(id)
+      for (const ids of sets) addAll(found, ids)
       return found
     })
   }
 
   /** Sessions holding every word of `text` exactly as typed: these rank first. Read only. */
   exact(text: string): ReadonlySet<string> {
-    return this.intersect(text, (word) => this.postings.get(word) ?? EMPTY)
+    return this.intersect(text, (word) => {
+      const holders = this.postings.get(word)
+      return holders === undefined ? EMPTY : readHolders(holders)
+    })
   }
 
   /** The sessions matching every word; may be one of the index's own sets: read only. */
