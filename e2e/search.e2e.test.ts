@@ -112,7 +112,7 @@ describe('searching from the UI', () => {
 
     const wrong = cli(['search', '--data', data.dir, '--sort', 'sideways', 'x'])
     expect(wrong.status).toBe(1)
-    expect(wrong.stderr).toContain('sort by one of newest, oldest, longest, pages, relevance')
+    expect(wrong.stderr).toContain('sort by one of relevance, newest, oldest, longest, pages')
   })
 
   it('points at the column of a malformed query', async () => {

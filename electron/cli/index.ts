@@ -162,7 +162,7 @@ export function buildProgram(): Command {
     .option('--json', 'print a JSON array of session summaries')
     .option(
       '--sort <order>',
-      `newest (default), oldest, longest, pages or relevance`,
+      'newest, oldest, longest, pages or relevance (exact hits of bare words first)',
       parseSort,
       'newest' as SortOrder,
     )
