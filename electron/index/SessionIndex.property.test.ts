@@ -121,6 +121,28 @@ describe('SessionIndex against a scan of the store', () => {
     }
   })
 
+  it('counts facets as the results hold them', () => {
+    const random = seededRandom(SEED + 6)
+    for (let n = 0; n < 40; n++) {
+      const query = n === 0 ? '' : generateQuery(random, 2)
+      const results = index.search(query)
+      for (const facet of index.facets(query)) {
+        const valuesOf = (s: SessionSummary): string[] =>
+          facet.key === 'tag'
+            ? s.stringTags.map((t) => t.toLowerCase())
+            : Object.entries(s.tags)
+                .filter(([k]) => k.toLowerCase() === facet.key.toLowerCase())
+                .map(([, v]) => formatTagValue(v).toLowerCase())
+        const holding = results.filter((s) => valuesOf(s).length > 0)
+        expect(facet.count, `${query} ${facet.key}`).toBe(holding.length)
+        for (const { value, count } of facet.values) {
+          const expected = holding.filter((s) => valuesOf(s).includes(value.toLowerCase()))
+          expect(count, `${query} ${facet.key}:${value}`).toBe(expected.length)
+        }
+      }
+    }
+  })
+
   it('finds by a bare word every session holding it as a whole word', () => {
     const words = ['checkout', 'pricing', 'enterprise', 'newsletter', 'quota', 'firefox']
     const summaries = store.listSummaries()

@@ -13,7 +13,7 @@ import {
 } from '../../shared/query'
 import { formatTagValue } from '../../shared/tags'
 import { SortedColumn, type ColumnStep } from './SortedColumn'
-import { countHolders, EMPTY, ValueSets } from './ValueSets'
+import { countHolders, EMPTY, ValueSets, type Holders } from './ValueSets'
 import { WordIndex } from './WordIndex'
 
 /** What the index keeps of each session besides its summary. */
@@ -218,63 +218,47 @@ export class SessionIndex {
 
   /**
    * The most used tag keys among a query's results, with their most frequent values. Keys
-   * whose every value is different (emails, ids) say nothing about a group and are left out.
+   * whose every value is different (emails, ids) say nothing about a group and are left
+   * out before anything is counted. Counting walks each key's value sets, not the results,
+   * so a query matching everything costs what one matching a few does.
    */
   facets(query: string): Facet[] {
     const { root } = parseQuery(query)
     const ids = root === null ? null : this.evaluate(root)
-
-    // Counts by lower-case key and value, as the terms match; shown as first seen.
-    const counts = new Map<string, { holders: number; values: Map<string, number> }>()
-    const countOf = (key: string): { holders: number; values: Map<string, number> } => {
-      let found = counts.get(key)
-      if (!found) counts.set(key, (found = { holders: 0, values: new Map() }))
-      return found
-    }
-    if (ids === null) {
-      for (const [key, sets] of this.tagValues) {
-        const facet = countOf(key)
-        facet.holders = this.tagKeys.get(key)!.count
-        for (const v of sets.values())
-          facet.values.set(v.display.toLowerCase(), countHolders(v.holders))
-      }
-      const strings = countOf(STRING_TAG_KEY)
-      for (const v of this.stringTags.values()) {
-        strings.values.set(v.display.toLowerCase(), countHolders(v.holders))
-        strings.holders += countHolders(v.holders)
-      }
-    } else {
-      for (const id of ids) {
-        const { summary } = this.entries.get(id)!
-        let keyBefore = ''
-        for (const [key, , value] of listDistinctTags(summary)) {
-          const facet = countOf(key)
-          if (key !== keyBefore) facet.holders++
-          keyBefore = key
-          facet.values.set(value, (facet.values.get(value) ?? 0) + 1)
-        }
-        const strings = countOf(STRING_TAG_KEY)
-        for (const tag of new Set(summary.stringTags.map((t) => t.toLowerCase()))) {
-          strings.values.set(tag, (strings.values.get(tag) ?? 0) + 1)
-          strings.holders++
-        }
-      }
+    const countIn = (holders: Holders | ReadonlySet<string>): number => {
+      if (typeof holders === 'string') return ids === null || ids.has(holders) ? 1 : 0
+      if (ids === null) return holders.size
+      let n = 0
+      const [small, large] = holders.size <= ids.size ? [holders, ids] : [ids, holders]
+      for (const id of small) if (large.has(id)) n++
+      return n
     }
 
+    const sources: { key: string; shown: string | null; sets: ValueSets }[] = [
+      ...[...this.tagValues].map(([key, sets]) => ({
+        key,
+        shown: this.tagKeys.get(key)!.display,
+        sets,
+      })),
+      { key: STRING_TAG_KEY, shown: null, sets: this.stringTags },
+    ]
     const result: Facet[] = []
-    for (const [key, { holders, values }] of counts) {
-      if (holders === 0 || (values.size === holders && holders > 1)) continue
-      const shown = key === STRING_TAG_KEY ? null : this.tagKeys.get(key)!.display
-      const sets = shown === null ? this.stringTags : this.tagValues.get(key)!
-      const top = [...values]
-        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    for (const { shown, sets } of sources) {
+      const holders = countIn(sets.all())
+      if (holders === 0) continue
+      if (shown !== null && sets.distinct === this.tagKeys.get(shown.toLowerCase())!.count) {
+        if (holders > 1) continue
+      }
+      const values = [...sets.values()]
+        .map((v) => ({ display: v.display, count: countIn(v.holders) }))
+        .filter((v) => v.count > 0)
+        .sort((a, b) => b.count - a.count || a.display.localeCompare(b.display))
         .slice(0, FACET_VALUES)
-        .flatMap(([value, count]) => {
-          const display = sets.displayOf(value) ?? value
+        .flatMap(({ display, count }) => {
           const term = formatTerm(shown, display)
           return term ? [{ value: display, count, term }] : []
         })
-      result.push({ key: shown ?? STRING_TAG_KEY, count: holders, values: top })
+      result.push({ key: shown ?? STRING_TAG_KEY, count: holders, values })
     }
     return result
       .sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
