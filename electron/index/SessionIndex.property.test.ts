@@ -144,7 +144,16 @@ describe('SessionIndex against a scan of the store', () => {
   })
 
   it('finds by a bare word every session holding it as a whole word', () => {
-    const words = ['checkout', 'pricing', 'enterprise', 'newsletter', 'quota', 'firefox']
+    const words = [
+      'checkout',
+      'pricing',
+      'enterprise',
+      'newsletter',
+      'quota',
+      'firefox',
+      'pointsearned',
+      'url',
+    ]
     const summaries = store.listSummaries()
     for (const word of words) {
       const found = new Set(index.search(word).map((s) => s.id))

@@ -62,7 +62,7 @@ export class SessionIndex {
     duration: this.sessionColumn((e) => e.summary.durationMs),
     pages: this.sessionColumn((e) => e.summary.pages),
   }
-  private readonly words = new WordIndex()
+  private readonly words = new WordIndex((key) => this.tagValues.get(key)?.all() ?? EMPTY)
   private changes = 0
   /** Every session in each order asked for so far, kept in order as sessions arrive. */
   private readonly orders = new Map<Order, Entry[]>()
@@ -379,8 +379,10 @@ export class SessionIndex {
     let keyBefore = ''
     for (const [lower, key, value] of listDistinctTags(s)) {
       const info = this.tagKeys.get(lower)
-      if (!info) this.tagKeys.set(lower, { display: key, count: 1 })
-      else if (lower !== keyBefore) info.count++
+      if (!info) {
+        this.tagKeys.set(lower, { display: key, count: 1 })
+        this.words.addKey(lower)
+      } else if (lower !== keyBefore) info.count++
       keyBefore = lower
 
       let values = this.tagValues.get(lower)
@@ -399,7 +401,10 @@ export class SessionIndex {
     let keyBefore = ''
     for (const [lower, , value] of listDistinctTags(s)) {
       const info = this.tagKeys.get(lower)
-      if (info && lower !== keyBefore && --info.count === 0) this.tagKeys.delete(lower)
+      if (info && lower !== keyBefore && --info.count === 0) {
+        this.tagKeys.delete(lower)
+        this.words.removeKey(lower)
+      }
       keyBefore = lower
 
       const values = this.tagValues.get(lower)
@@ -437,10 +442,13 @@ function listDistinctTags(s: SessionSummary): [string, string, string][] {
   return result.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
 }
 
-/** The texts bare words search: tags, identity, URLs, titles, errors, browser and OS. */
+/**
+ * The texts bare words search: tag values, string tags, identity, URLs, titles, errors,
+ * browser and OS. Tag keys are searched through the word index's key words.
+ */
 function collectTexts({ summary: s, titles }: Entry): string[] {
   return [
-    ...Object.entries(s.tags).map(([k, v]) => `${k} ${formatTagValue(v)}`),
+    ...Object.values(s.tags).map(formatTagValue),
     ...s.stringTags,
     s.identity ?? '',
     ...s.urls,

@@ -16,7 +16,7 @@ export function countHolders(holders: Holders): number {
 }
 
 /** The holders as a set to read; the index's own set when there is one. */
-export function readHolders(holders: Holders): ReadonlySet<string> {
+export function readHolders(holders: string | ReadonlySet<string>): ReadonlySet<string> {
   return typeof holders === 'string' ? new Set([holders]) : holders
 }
 
@@ -101,7 +101,7 @@ export class ValueSets {
   }
 }
 
-export function addAll(target: Set<string>, holders: Holders): void {
+export function addAll(target: Set<string>, holders: string | ReadonlySet<string>): void {
   if (typeof holders === 'string') target.add(holders)
   else for (const id of holders) target.add(id)
 }

@@ -25,6 +25,31 @@ export class WordIndex {
   /** The same words in a radix tree, for prefix and fuzzy lookups; touched only when a word
    * first appears or last goes. */
   private readonly words = new SearchableMap<Holders>()
+  /**
+   * Words of tag keys → the keys (lower case). Every session of a site carries the same
+   * few keys, so their words would each need a set of every session; instead a key's
+   * sessions come from the tag index when a query reaches the key.
+   */
+  private readonly keyWords = new SearchableMap<Set<string>>()
+
+  constructor(private readonly sessionsWithKey: (key: string) => ReadonlySet<string>) {}
+
+  /** A tag key is in use: bare words reach its sessions. */
+  addKey(key: string): void {
+    for (const word of splitWords([key])) {
+      const keys = this.keyWords.get(word)
+      if (keys) keys.add(key)
+      else this.keyWords.set(word, new Set([key]))
+    }
+  }
+
+  removeKey(key: string): void {
+    for (const word of splitWords([key])) {
+      const keys = this.keyWords.get(word)
+      keys?.delete(key)
+      if (keys?.size === 0) this.keyWords.delete(word)
+    }
+  }
 
   add(id: string, texts: readonly string[]): void {
     for (const word of splitWords(texts)) {
@@ -58,12 +83,18 @@ export class WordIndex {
    */
   search(text: string): ReadonlySet<string> {
     return this.intersect(text, (word) => {
-      const sets = new Set<Holders>()
+      const sets = new Set<Holders | ReadonlySet<string>>()
+      const keys = new Set<string>()
       for (const [, ids] of this.words.atPrefix(word)) sets.add(ids)
+      for (const [, found] of this.keyWords.atPrefix(word)) for (const k of found) keys.add(k)
       if (word.length >= MIN_FUZZY_LENGTH) {
         const edits = Math.min(MAX_EDITS, Math.round(word.length * FUZZY))
         for (const [ids] of this.words.fuzzyGet(word, edits).values()) sets.add(ids)
+        for (const [found] of this.keyWords.fuzzyGet(word, edits).values()) {
+          for (const k of found) keys.add(k)
+        }
       }
+      for (const key of keys) sets.add(this.sessionsWithKey(key))
       // One word matched (the usual case for a common word): its own set, not a copy.
       if (sets.size === 1) return readHolders([...sets][0]!)
       const found = new Set<string>()
@@ -76,7 +107,12 @@ export class WordIndex {
   exact(text: string): ReadonlySet<string> {
     return this.intersect(text, (word) => {
       const holders = this.postings.get(word)
-      return holders === undefined ? EMPTY : readHolders(holders)
+      const keys = this.keyWords.get(word)
+      if (!keys) return holders === undefined ? EMPTY : readHolders(holders)
+      const found = new Set<string>()
+      if (holders !== undefined) addAll(found, holders)
+      for (const key of keys) addAll(found, this.sessionsWithKey(key))
+      return found
     })
   }
 
