@@ -135,7 +135,7 @@ export class SessionIndex {
   ): { sessions: SessionSummary[]; total: number } {
     const { root } = parseQuery(query)
     const order = sort === 'relevance' ? 'newest' : sort
-    const ids = root === null ? null : this.evaluate(root)
+    const ids = root === null ? null : this.matcherOf(root)
     const exact = sort === 'relevance' ? this.exactHits(root) : null
     const total = ids === null ? this.entries.size : ids.size
     const end = offset + limit
@@ -158,7 +158,7 @@ export class SessionIndex {
       }
     } else {
       const found: Entry[] = []
-      for (const id of ids) found.push(this.entries.get(id)!)
+      for (const id of ids.ids()) found.push(this.entries.get(id)!)
       found.sort(makeComparator(order))
       ranked = passes.flatMap((pass) => found.filter((e) => pass(e.summary.id)))
     }
@@ -274,6 +274,39 @@ export class SessionIndex {
       return this.fields.get(lower)
     }
     return this.tagValues.get(lower)
+  }
+
+  /**
+   * The sessions a query matches, as a test and a count. An AND at the top is not built as
+   * a set: a page needs only its first matches in order, and its count costs one pass over
+   * the smallest term's sessions, so a large intersection allocates nothing.
+   */
+  private matcherOf(root: QueryNode): {
+    size: number
+    has(id: string): boolean
+    ids(): Iterable<string>
+  } {
+    if (root.kind !== 'and') {
+      const set = this.evaluate(root)
+      return { size: set.size, has: (id) => set.has(id), ids: () => set }
+    }
+    const positive = root.children.filter((c) => c.kind !== 'not')
+    const negative = root.children.flatMap((c) => (c.kind === 'not' ? [c.child] : []))
+    const sets = positive.map((c) => this.evaluate(c)).sort((a, b) => a.size - b.size)
+    const excluded = negative.map((c) => this.evaluate(c))
+    const others = sets.slice(1)
+    const has = (id: string): boolean =>
+      others.every((s) => s.has(id)) && !excluded.some((s) => s.has(id))
+    const base = (): Iterable<string> => (sets.length > 0 ? sets[0]! : this.entries.keys())
+    let size = 0
+    for (const id of base()) if (has(id)) size++
+    return {
+      size,
+      has: (id) => (sets.length === 0 || sets[0]!.has(id)) && has(id),
+      ids: function* () {
+        for (const id of base()) if (has(id)) yield id
+      },
+    }
   }
 
   /** The sessions a node matches; possibly one of the index's own sets: read only. */
