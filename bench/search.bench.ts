@@ -200,6 +200,7 @@ async function measureStartup(dir: string): Promise<{ firstAnswer: number; compl
     const ui = new URL(/^UI:\s+(\S+)/m.exec(output)![1]!)
     const token = new URLSearchParams(ui.hash.slice(1)).get('token') ?? ''
     const ask = async (): Promise<{ partial: boolean } | null> => {
+      if (child.exitCode !== null) throw new Error(`replaydesk serve stopped:\n${output}`)
       const response = await fetch(`${ui.origin}/api/searchSessions`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-Replaydesk-Token': token },
