@@ -43,6 +43,10 @@ export interface SessionIndexOptions {
  * MiniSearch's radix tree for prefix and fuzzy matching. `shared/matchSession.ts` says what
  * each term means; the property test checks these structures against it. Sets are shared,
  * never copied, where a term's answer is one of them: a returned set is read only.
+ *
+ * TODO(#5): past a few hundred thousand sessions, sets of string ids cost seconds to build
+ * and hundreds of milliseconds to intersect; dense numeric ids in sorted typed arrays (or a
+ * build in a worker) would be the next step.
  */
 export class SessionIndex {
   private readonly entries = new Map<string, Entry>()
