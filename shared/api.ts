@@ -54,9 +54,62 @@ export interface SessionDetail extends SessionSummary {
   tagTimes: { key: string | null; value: TagValue; firstSeenAt: string }[]
 }
 
+/** Orders of a result list. `relevance` puts exact hits of bare words first, then newest. */
+export type SortOrder = 'relevance' | 'newest' | 'oldest' | 'longest' | 'pages'
+
+export const SORT_ORDERS: readonly SortOrder[] = [
+  'relevance',
+  'newest',
+  'oldest',
+  'longest',
+  'pages',
+] satisfies SortOrder[]
+
+export interface SearchOptions {
+  /** Default `newest`. */
+  sort?: SortOrder
+  /** Results to skip, for paging. Default 0. */
+  offset?: number
+  /** Results to return. Default 500. */
+  limit?: number
+}
+
 export interface SearchResult {
+  /** One page of the matching sessions, in the order asked for. */
   sessions: SessionSummary[]
+  /** How many sessions match in all. */
   total: number
+  /** Whether the index was still being built: later answers may hold more. */
+  partial: boolean
+}
+
+/** A completion for the search box: replacing the query with `query` applies it. */
+export interface Suggestion {
+  kind: 'key' | 'field' | 'value'
+  /** What the user reads, e.g. `plan` or `pro`. */
+  label: string
+  /** The whole query with the word being typed completed. */
+  query: string
+  /** Sessions with this key or value; null for a field name. */
+  count: number | null
+}
+
+/** The most frequent values of one tag key among a query's results. */
+export interface Facet {
+  /** The tag key, or `tag` for plain string tags. */
+  key: string
+  /** Results that have the key at all. */
+  count: number
+  values: { value: string; count: number; term: string }[]
+}
+
+/** How far the index is built, and a counter that moves whenever it changes. */
+export interface IndexStatus {
+  indexed: number
+  total: number
+  building: boolean
+  /** Grows on every change to the index; the UI re-runs its search when it moves. */
+  version: number
 }
 
 /** rrweb events of one page, in order, starting with its Meta and FullSnapshot events. */
@@ -85,8 +138,14 @@ export interface EventWindow {
 }
 
 export interface ReplaydeskApi {
-  /** Sessions matching a query (see `shared/query.ts`), newest first. Empty query: all. */
-  searchSessions(query: string, limit?: number): Promise<SearchResult>
+  /** Sessions matching a query (see `shared/query.ts`). Empty query: all. */
+  searchSessions(query: string, options?: SearchOptions): Promise<SearchResult>
+  /** Completions for the last word of a query: tag keys, then values with their counts. */
+  suggest(query: string): Promise<Suggestion[]>
+  /** The most used tag keys among a query's results, each with its most frequent values. */
+  getFacets(query: string): Promise<Facet[]>
+  /** Progress of the index build and its change counter. */
+  getIndexStatus(): Promise<IndexStatus>
   /** One session with its pages in order; rejects with a NotFound error when unknown. */
   getSession(id: string): Promise<SessionDetail>
   /** The session's events page by page. */
@@ -115,6 +174,9 @@ export type ApiMethod = keyof ReplaydeskApi
 
 export const API_METHODS: readonly ApiMethod[] = [
   'searchSessions',
+  'suggest',
+  'getFacets',
+  'getIndexStatus',
   'getSession',
   'getEvents',
   'getEventWindow',

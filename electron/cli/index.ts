@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline/promises'
-import type { SessionSummary } from '../../shared/api'
+import { SORT_ORDERS, type SessionSummary, type SortOrder } from '../../shared/api'
 import { formatDuration } from '../../shared/format'
 import { QuerySyntaxError } from '../../shared/query'
 import { formatTagValue } from '../../shared/tags'
+import { buildIndex } from '../index/buildIndex'
 import { SessionIndex } from '../index/SessionIndex'
 import { createLogger } from '../logger'
 import { DataDirError, resolveDataDir } from '../paths'
@@ -144,11 +145,16 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
+/** The whole store indexed, as `serve` indexes it: what a query runs against. */
+async function indexOf(store: Store): Promise<SessionIndex> {
+  const index = new SessionIndex()
+  await buildIndex(store, index).done
+  return index
+}
+
 async function deleteMatching(query: string, options: { data?: string; yes?: boolean }) {
   await withWriter(options.data, async (store) => {
-    const index = new SessionIndex()
-    for (const summary of store.listSummaries()) index.upsert(summary)
-    const sessions = index.search(query)
+    const sessions = (await indexOf(store)).search(query)
     const ids = sessions.map((s) => s.id)
     if (ids.length === 0) return out('No sessions match.')
 
@@ -199,17 +205,44 @@ function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
-function search(query: string | undefined, options: { data?: string; json?: boolean }): void {
-  const sessions = withStore(options.data, (store) => {
-    const index = new SessionIndex()
-    for (const summary of store.listSummaries()) index.upsert(summary)
-    return index.search(query ?? '')
-  })
+interface SearchFlags {
+  data?: string
+  json?: boolean
+  sort: SortOrder
+  limit?: number
+}
+
+async function search(query: string, options: SearchFlags): Promise<void> {
+  const store = Store.open(resolveDataDir(options.data, 'read'), { readonly: true })
+  let sessions: SessionSummary[]
+  try {
+    sessions = (await indexOf(store)).search(query, options.sort)
+  } finally {
+    store.close()
+  }
+  const total = sessions.length
+  if (options.limit !== undefined) sessions = sessions.slice(0, options.limit)
 
   if (options.json) return out(JSON.stringify(sessions, null, 2))
   if (sessions.length === 0) return out('No sessions match.')
   for (const s of sessions) out(describeSession(s))
-  out(`${sessions.length} session${sessions.length === 1 ? '' : 's'}`)
+  const shown = sessions.length < total ? `${sessions.length} of ` : ''
+  out(`${shown}${total} session${total === 1 ? '' : 's'}`)
+}
+
+function parseSort(value: string): SortOrder {
+  if (!SORT_ORDERS.includes(value as SortOrder)) {
+    throw new InvalidArgumentError(`sort by one of ${SORT_ORDERS.join(', ')}`)
+  }
+  return value as SortOrder
+}
+
+function parseLimit(value: string): number {
+  const limit = Number(value)
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new InvalidArgumentError('a limit is a whole number of 1 or more')
+  }
+  return limit
 }
 
 function describeSession(s: SessionSummary): string {
@@ -295,9 +328,7 @@ async function exportSessions(query: string, options: ExportCliOptions): Promise
 
   const store = Store.open(resolveDataDir(options.data, 'read'), { readonly: true })
   try {
-    const index = new SessionIndex()
-    for (const summary of store.listSummaries()) index.upsert(summary)
-    const ids = index.search(query).map((s) => s.id)
+    const ids = (await indexOf(store)).search(query).map((s) => s.id)
     if (ids.length === 0) {
       process.stderr.write('No sessions match: nothing written.\n')
       return
@@ -414,11 +445,16 @@ export function buildProgram(): Command {
     .argument('[query...]', 'a query, e.g. email:john@example.com tag:"viewed checkout"')
     .option(dataOption[0]!, dataOption[1])
     .option('--json', 'print a JSON array of session summaries')
+    .option(
+      '--sort <order>',
+      'newest, oldest, longest, pages or relevance (exact hits of bare words first)',
+      parseSort,
+      'newest' as SortOrder,
+    )
+    .option('--limit <n>', 'print at most N sessions', parseLimit)
     // A negated term (`-plan:free`) looks like an option; let it through as query text.
     .allowUnknownOption()
-    .action((words: string[], options: { data?: string; json?: boolean }) =>
-      search(queryOf(words), options),
-    )
+    .action((words: string[], options: SearchFlags) => search(queryOf(words), options))
 
   program
     .command('show')

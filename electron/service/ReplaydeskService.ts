@@ -2,20 +2,27 @@ import {
   ApiError,
   type EventWindow,
   type EventWindowRequest,
+  SORT_ORDERS,
+  type Facet,
+  type IndexStatus,
   type PageEvents,
   type LibraryInfo,
   type ReplaydeskApi,
+  type SearchOptions,
   type SearchResult,
   type SessionDetail,
+  type Suggestion,
 } from '../../shared/api'
 import { ASSET_PATH, rewriteAssetUrls } from '../../shared/assetUrls'
 import { QuerySyntaxError } from '../../shared/query'
 import { sliceAfter, sliceFromCheckpoint } from '../../shared/eventWindow'
 import { findMarkers, type Marker } from '../../shared/markers'
+import type { IndexBuild } from '../index/buildIndex'
 import type { SessionIndex } from '../index/SessionIndex'
 import type { Store } from '../store/Store'
 
 const DEFAULT_LIMIT = 500
+const MAX_LIMIT = 5000
 
 /** The one implementation of the UI's contract; transports only carry its calls. */
 export class ReplaydeskService implements ReplaydeskApi {
@@ -25,15 +32,37 @@ export class ReplaydeskService implements ReplaydeskApi {
     private readonly collectorUrl: () => string,
     private readonly playerUrl: () => string = () => '',
     private readonly library: LibraryInfo = { bundle: null, readOnly: false },
+    /** The start-up build, when the index is still being filled from the store. */
+    private readonly build?: IndexBuild,
   ) {}
 
-  async searchSessions(query: string, limit = DEFAULT_LIMIT): Promise<SearchResult> {
-    try {
-      const sessions = this.index.search(query)
-      return { sessions: sessions.slice(0, limit), total: sessions.length }
-    } catch (error) {
-      if (error instanceof QuerySyntaxError) throw new ApiError('bad_query', error.message)
-      throw error
+  async searchSessions(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const { sort = 'newest', offset = 0, limit = DEFAULT_LIMIT } = options
+    if (!SORT_ORDERS.includes(sort)) {
+      throw new ApiError('bad_query', `sort by one of ${SORT_ORDERS.join(', ')}`)
+    }
+    if (!isCount(offset) || !isCount(limit) || limit > MAX_LIMIT) {
+      throw new ApiError('bad_query', `offset and limit are whole numbers; limit ≤ ${MAX_LIMIT}`)
+    }
+
+    const found = answer(() => this.index.page(String(query), sort, offset, limit))
+    return { ...found, partial: this.build?.building ?? false }
+  }
+
+  async suggest(query: string): Promise<Suggestion[]> {
+    return this.index.suggest(String(query))
+  }
+
+  async getFacets(query: string): Promise<Facet[]> {
+    return answer(() => this.index.facets(String(query)))
+  }
+
+  async getIndexStatus(): Promise<IndexStatus> {
+    return {
+      indexed: this.build?.building ? this.build.indexed : this.index.size,
+      total: this.build?.building ? this.build.total : this.index.size,
+      building: this.build?.building ?? false,
+      version: this.index.version,
     }
   }
 
@@ -100,4 +129,18 @@ export class ReplaydeskService implements ReplaydeskApi {
   async getLibrary(): Promise<LibraryInfo> {
     return this.library
   }
+}
+
+/** Runs an index read, turning a malformed query into the error the UI shows. */
+function answer<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    if (error instanceof QuerySyntaxError) throw new ApiError('bad_query', error.message)
+    throw error
+  }
+}
+
+function isCount(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { AssetFetcher, type AssetLimits } from '../assets/AssetFetcher'
 import { Collector } from '../collector/Collector'
+import { buildIndex } from '../index/buildIndex'
 import { SessionIndex } from '../index/SessionIndex'
 import type { Logger } from '../logger'
 import { builtRendererDir, builtSnippetFile } from '../paths'
@@ -40,10 +41,16 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   const { logger } = options
   const lock = acquireWriterLock(options.dataDir, options.store)
   const store = Store.open(options.dataDir, options.store)
-  const index = new SessionIndex()
-  // TODO(#5): build the index without blocking start-up, and show progress.
-  for (const summary of store.listSummaries()) index.upsert(summary)
-  logger.child({ name: 'index' }).info({ sessions: index.size }, 'index built')
+  const index = new SessionIndex({
+    titlesOf: (id) => store.pageTitles(id),
+  })
+  const build = buildIndex(store, index)
+  const indexLogger = logger.child({ name: 'index' })
+  const started = Date.now()
+  void build.done.then(
+    () => indexLogger.info({ sessions: index.size, ms: Date.now() - started }, 'index built'),
+    (error: unknown) => indexLogger.error({ err: error }, 'index build failed'),
+  )
 
   const readOnly = options.bundle !== undefined
   const assets =
@@ -66,6 +73,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     () => collectorUrl,
     () => playerUrl,
     { bundle: options.bundle ?? null, readOnly },
+    build,
   )
   const server = await startServer({
     port: options.port,
@@ -78,7 +86,8 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
           api: service,
         }
       : undefined,
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
+    await build.cancel()
     store.close()
     lock.release()
     throw error
@@ -102,6 +111,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
       await server.close()
       collector.stop()
       await assets?.stop()
+      await build.cancel()
       store.close()
       lock.release()
     },

@@ -333,6 +333,58 @@ export class Store {
     )
   }
 
+  sessionCount(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n
+  }
+
+  /**
+   * Up to `limit` summaries, newest first (ties by id, descending), after the session
+   * `after` (null: from the newest), with each session's distinct page titles. The index is
+   * built from these chunks, so start-up never holds the event loop for the whole store.
+   */
+  listSummariesAfter(
+    after: SessionSummary | null,
+    limit: number,
+  ): { summaries: SessionSummary[]; titles: Map<string, string[]> } {
+    const sessions = (
+      after
+        ? this.db
+            .prepare(
+              `SELECT * FROM sessions WHERE (started_at, id) < (@t, @id)
+               ORDER BY started_at DESC, id DESC LIMIT @limit`,
+            )
+            .all({ t: Date.parse(after.startedAt), id: after.id, limit })
+        : this.db
+            .prepare('SELECT * FROM sessions ORDER BY started_at DESC, id DESC LIMIT ?')
+            .all(limit)
+    ) as SessionRow[]
+    const ids = JSON.stringify(sessions.map((s) => s.id))
+    const of = (columns: string, table: string, order: string): unknown[] =>
+      this.db
+        .prepare(
+          `SELECT ${columns} FROM ${table}
+           WHERE session_id IN (SELECT value FROM json_each(?)) ORDER BY ${order}`,
+        )
+        .all(ids)
+    const pages = of('session_id, url, title', 'pages', 'started_at, id') as PageRow[]
+    const summaries = this.summarize(
+      sessions,
+      pages,
+      of('session_id, key, value', 'tags', 'first_seen, key') as TagRow[],
+      of('session_id, tag', 'string_tags', 'first_seen, tag') as StringTagRow[],
+      of('session_id, message', 'errors', 'first_seen, message') as ErrorRow[],
+    )
+    return { summaries, titles: groupTitles(pages) }
+  }
+
+  /** Distinct page titles of one session, in the order visited: bare words search them. */
+  pageTitles(sessionId: string): string[] {
+    const pages = this.db
+      .prepare('SELECT session_id, title FROM pages WHERE session_id = ? ORDER BY started_at, id')
+      .all(sessionId) as PageRow[]
+    return groupTitles(pages).get(sessionId) ?? []
+  }
+
   getSummary(id: string): SessionSummary | undefined {
     const detail = this.getDetail(id)
     if (!detail) return undefined
@@ -770,6 +822,17 @@ function toPageSummary(p: PageRow): PageSummary {
     endedAt: iso(p.ended_at),
     events: p.event_count,
   }
+}
+
+function groupTitles(pages: Pick<PageRow, 'session_id' | 'title'>[]): Map<string, string[]> {
+  const titles = new Map<string, string[]>()
+  for (const page of pages) {
+    if (page.title === '') continue
+    const list = titles.get(page.session_id) ?? []
+    if (!list.includes(page.title)) list.push(page.title)
+    titles.set(page.session_id, list)
+  }
+  return titles
 }
 
 function iso(ms: number): string {
