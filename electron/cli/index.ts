@@ -15,7 +15,6 @@ import { startBackend } from '../service/startBackend'
 import { BundleError, importBundle } from '../bundle/readBundle'
 import { writeBundle } from '../bundle/writeBundle'
 import { writeHtmlReplay } from '../bundle/writeHtmlReplay'
-import { writeVideoReplay } from '../bundle/writeVideoReplay'
 import { ChromiumMissingError } from '../bundle/findChromium'
 import { appRoot } from '../paths'
 import { existsSync, readFileSync } from 'node:fs'
@@ -375,6 +374,8 @@ async function exportVideo(id: string, file: string, options: ExportCliOptions):
 
   const progress = progressPrinter()
   try {
+    // Loaded only here: Playwright and the muxer cost every other command its start-up.
+    const { writeVideoReplay } = await import('../bundle/writeVideoReplay')
     const video = await writeVideoReplay(detail, pages, file, {
       speed: options.speed,
       onProgress: (frame, frames) =>
