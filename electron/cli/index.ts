@@ -350,14 +350,20 @@ async function exportSessions(query: string, options: ExportCliOptions): Promise
   }
 }
 
-/** One session as a self-contained page: `export --html --out FILE.html ID`. */
-async function exportHtml(id: string, file: string, options: ExportCliOptions): Promise<void> {
-  if (!/^\S+$/.test(id)) throw new UsageError('--html exports one session: give its id')
-  const { detail, pages } = withStore(options.data, (store) => ({
+/** The one session a page or video export is about, with its events as recorded. */
+function readOneSession(id: string, flag: string, data: string | undefined) {
+  if (!/^\S+$/.test(id)) throw new UsageError(`${flag} exports one session: give its id`)
+  const found = withStore(data, (store) => ({
     detail: store.getDetail(id),
     pages: store.getEvents(id),
   }))
-  if (!detail) throw new UsageError(`no session with id ${id}`)
+  if (!found.detail) throw new UsageError(`no session with id ${id}`)
+  return { detail: found.detail, pages: found.pages }
+}
+
+/** One session as a self-contained page: `export --html --out FILE.html ID`. */
+async function exportHtml(id: string, file: string, options: ExportCliOptions): Promise<void> {
+  const { detail, pages } = readOneSession(id, '--html', options.data)
 
   const bytes = await writeHtmlReplay(detail, pages, file)
   out(`Exported session ${id} as a page (${megabytes(bytes)}) to ${file}`)
@@ -365,12 +371,7 @@ async function exportHtml(id: string, file: string, options: ExportCliOptions): 
 
 /** One session as a video: `export --video --out FILE.webm ID [--speed N]`. */
 async function exportVideo(id: string, file: string, options: ExportCliOptions): Promise<void> {
-  if (!/^\S+$/.test(id)) throw new UsageError('--video exports one session: give its id')
-  const { detail, pages } = withStore(options.data, (store) => ({
-    detail: store.getDetail(id),
-    pages: store.getEvents(id),
-  }))
-  if (!detail) throw new UsageError(`no session with id ${id}`)
+  const { detail, pages } = readOneSession(id, '--video', options.data)
 
   const progress = progressPrinter()
   try {
