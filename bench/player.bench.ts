@@ -14,6 +14,7 @@ import { Store } from '../electron/store/Store'
 import { launchChromium, serve } from '../e2e/harness'
 import { replayOf, sessionHash } from '../e2e/player'
 import { percentiles, printTable } from './table'
+import { documentNode } from '../e2e/fixtures/markedSession'
 
 const SID = 'bench-session-0001'
 const TAB = 'bench-tab-00001'
@@ -241,35 +242,7 @@ function snapshot(heading: string): unknown {
     attributes: { class: `item item-${i % 7}` },
     childNodes: [{ type: 3, id: ++id, textContent: `Product ${i} — in stock, ships tomorrow` }],
   }))
-  return {
-    type: 0,
-    id: 1,
-    childNodes: [
-      {
-        type: 2,
-        id: 2,
-        tagName: 'html',
-        attributes: {},
-        childNodes: [
-          { type: 2, id: 3, tagName: 'head', attributes: {}, childNodes: [] },
-          {
-            type: 2,
-            id: 4,
-            tagName: 'body',
-            attributes: {},
-            childNodes: [
-              {
-                type: 2,
-                id: 5,
-                tagName: 'h1',
-                attributes: {},
-                childNodes: [{ type: 3, id: 6, textContent: heading }],
-              },
-              { type: 2, id: 7, tagName: 'ul', attributes: {}, childNodes: items },
-            ],
-          },
-        ],
-      },
-    ],
-  }
+  return documentNode(heading, [
+    { type: 2, id: 7, tagName: 'ul', attributes: {}, childNodes: items },
+  ])
 }
