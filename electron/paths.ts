@@ -60,6 +60,12 @@ export function appRoot(): string {
   }
 }
 
+/** This Replaydesk's version, as its package.json gives it. */
+export function appVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(appRoot(), 'package.json'), 'utf8'))
+  return (manifest as { version: string }).version
+}
+
 export const builtSnippetFile = (): string => join(appRoot(), 'out', 'snippet', 'snippet.js')
 export const builtRendererDir = (): string => join(appRoot(), 'out', 'renderer')
 export const builtStandalonePlayer = (): string => join(appRoot(), 'out', 'standalone', 'player.js')

@@ -160,6 +160,39 @@ export interface ReplaydeskApi {
   getPlayerUrl(): Promise<string>
   /** What the sessions shown come from: the data directory, or a bundle opened read-only. */
   getLibrary(): Promise<LibraryInfo>
+  /** An export or import started from the UI: its progress, then its outcome. */
+  getTransfer(id: string): Promise<TransferJob>
+}
+
+/** Which sessions an export takes: the ones picked by id, or every result of a query. */
+export type ExportSelection = { ids: string[] } | { query: string }
+
+/** One bundle file of an import and what became of it. */
+export interface ImportedFile {
+  /** The file's name as the user chose it. */
+  name: string
+  sessions: number
+  /** Sessions the library did not have before. */
+  added: number
+  chunks: number
+  /** Why the file was refused (nothing of it was imported), or null. */
+  error: string | null
+}
+
+/** An export or an import running in the back end, as the UI's progress bar shows it. */
+export interface TransferJob {
+  id: string
+  kind: 'export' | 'import'
+  state: 'running' | 'done' | 'failed'
+  /** Work done out of the total: sessions for an export, bytes read for an import. */
+  progress: { done: number; total: number }
+  /** One line for people: what is happening now, or what happened. */
+  message: string
+  /** The bundle an export wrote. */
+  exported: { name: string; sessions: number; chunks: number; bytes: number } | null
+  /** Headless mode: where the finished export is downloaded, token included. */
+  downloadUrl: string | null
+  imported: ImportedFile[]
 }
 
 export interface LibraryInfo {
@@ -184,6 +217,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'getCollectorUrl',
   'getPlayerUrl',
   'getLibrary',
+  'getTransfer',
 ] satisfies ApiMethod[]
 
 /** An error that crosses a transport: a code the UI can act on and a message for people. */

@@ -12,3 +12,8 @@ export function formatDuration(ms: number): string {
 function pad(n: number): string {
   return String(n).padStart(2, '0')
 }
+
+/** "1 session", "2,048 sessions": a count with its noun. */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`
+}

@@ -31,6 +31,8 @@ export interface ImportResult {
   /** Sessions the store did not have before. */
   added: number
   chunks: number
+  /** Every session the bundle held, new or merged. */
+  sessionIds: string[]
 }
 
 export interface ImportOptions {
@@ -75,7 +77,7 @@ export async function importBundle(
     const counts = reader.finish()
     staging.close()
     const added = store.mergeStaged(join(stagingDir, DATABASE_FILE))
-    return { sessions: counts.sessions, chunks: counts.chunks, added }
+    return { ...counts, added }
   } finally {
     input.destroy()
     staging.close()
@@ -180,7 +182,7 @@ class BundleReader {
   }
 
   /** The manifest must vouch for exactly the entries seen, and nothing may be missing. */
-  finish(): { sessions: number; chunks: number } {
+  finish(): { sessions: number; chunks: number; sessionIds: string[] } {
     const manifest = this.manifest
     if (!manifest) throw new BundleError('the bundle has no manifest: it is truncated or damaged')
 
@@ -205,7 +207,7 @@ class BundleReader {
     if (manifest.counts.sessions !== sessions || manifest.counts.chunks !== this.chunks) {
       throw new BundleError('the manifest’s counts do not match the bundle')
     }
-    return { sessions, chunks: this.chunks }
+    return { sessions, chunks: this.chunks, sessionIds: [...this.records.keys()] }
   }
 }
 

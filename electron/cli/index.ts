@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { SORT_ORDERS, type SessionSummary, type SortOrder } from '../../shared/api'
-import { formatDuration } from '../../shared/format'
+import { formatDuration, plural } from '../../shared/format'
 import { QuerySyntaxError } from '../../shared/query'
 import { formatTagValue } from '../../shared/tags'
 import { buildIndex } from '../index/buildIndex'
@@ -16,8 +16,8 @@ import { BundleError, importBundle } from '../bundle/readBundle'
 import { writeBundle } from '../bundle/writeBundle'
 import { writeHtmlReplay } from '../bundle/writeHtmlReplay'
 import { ChromiumMissingError } from '../bundle/findChromium'
-import { appRoot } from '../paths'
-import { existsSync, readFileSync } from 'node:fs'
+import { appVersion } from '../paths'
+import { existsSync } from 'node:fs'
 import { basename, resolve } from 'node:path'
 import { openBundle, type OpenedBundle } from '../bundle/openBundle'
 import { acquireWriterLock, WriterLockError } from '../store/acquireWriterLock'
@@ -129,10 +129,6 @@ async function withWriter<T>(data: string | undefined, write: (store: Store) => 
     store.close()
     lock.release()
   }
-}
-
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -291,11 +287,6 @@ function progressPrinter(): (line: string) => void {
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
-}
-
-function appVersion(): string {
-  const manifest = JSON.parse(readFileSync(resolve(appRoot(), 'package.json'), 'utf8'))
-  return (manifest as { version: string }).version
 }
 
 async function openBundleOrExplain(file: string): Promise<OpenedBundle> {

@@ -77,6 +77,10 @@ export class SessionIndex {
     return this.entries.size
   }
 
+  has(id: string): boolean {
+    return this.entries.has(id)
+  }
+
   /** Grows with every change, so a caller can tell cheaply whether to search again. */
   get version(): number {
     return this.changes

@@ -5,10 +5,17 @@
  * whose asset cache serves what recordings reference. Every other request, scripts from a
  * recording included, is refused by the browser before it leaves.
  *
- * `uiOrigins` are the only documents allowed to frame the player.
+ * `uiOrigins` are the only documents allowed to frame the player. The desktop app names
+ * several collectors when bundles are open, each served by a back end of its own.
  */
-export function buildPlayerCsp(collectorUrl: string, uiOrigins: readonly string[]): string {
-  const collector = new URL(collectorUrl).origin
+export function buildPlayerCsp(
+  collectorUrls: string | readonly string[],
+  uiOrigins: readonly string[],
+): string {
+  const collector = [collectorUrls]
+    .flat()
+    .map((url) => new URL(url).origin)
+    .join(' ')
   return [
     "default-src 'none'",
     "script-src 'self'",

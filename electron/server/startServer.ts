@@ -8,6 +8,7 @@ import { dispatchApiCall } from '../service/dispatchApiCall'
 import type { Logger } from '../logger'
 import { readBody, RequestError } from '../collector/readBody'
 import { startPlayerServer } from './startPlayerServer'
+import { TransferServer, type TransferRoutes } from './serveTransfers'
 
 /** The collector's port unless `--port` says otherwise. */
 export const DEFAULT_PORT = 8731
@@ -49,7 +50,7 @@ export interface ServerOptions {
   collector: Collector
   logger: Logger
   /** Headless mode: the UI's files and the API it calls over HTTP. */
-  ui?: { dir: string; api: ReplaydeskApi; token: string }
+  ui?: { dir: string; api: ReplaydeskApi; token: string; transfers?: TransferRoutes }
 }
 
 export interface RunningServer {
@@ -66,8 +67,12 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let port = options.port
   let uiCsp = buildUiCsp(null)
+  const ui = options.ui
+  const transfers = ui?.transfers
+    ? new TransferServer(ui.transfers, ui.token, options.logger)
+    : undefined
   const server = createServer((req, res) => {
-    route(req, res, port, uiCsp, options).catch((error: unknown) => {
+    route(req, res, port, uiCsp, options, transfers).catch((error: unknown) => {
       options.logger.error({ err: error }, 'request failed')
       sendText(res, 500, 'internal error; see the log')
     })
@@ -90,6 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     uiUrl: options.ui ? `${collectorUrl}/#token=${options.ui.token}` : null,
     playerUrl: player?.playerUrl ?? null,
     close: async () => {
+      await transfers?.stop()
       await player?.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
@@ -105,6 +111,7 @@ async function route(
   port: number,
   uiCsp: string,
   options: ServerOptions,
+  transfers: TransferServer | undefined,
 ): Promise<void> {
   // A page on another site can resolve its own name to 127.0.0.1 (DNS rebinding); only
   // requests that name this server are answered.
@@ -120,6 +127,9 @@ async function route(
   if (!ui) return sendText(res, 404, 'not found')
 
   if (path.startsWith('/api/')) return serveApi(req, res, path.slice(5), ui, options.logger)
+  if (transfers && path.startsWith('/transfer/')) {
+    return transfers.handle(req, res, path.slice('/transfer/'.length))
+  }
   if (req.method === 'GET' || req.method === 'HEAD') return serveFile(res, ui.dir, path, uiCsp)
   return sendText(res, 404, 'not found')
 }

@@ -12,6 +12,7 @@ import {
   type SearchResult,
   type SessionDetail,
   type Suggestion,
+  type TransferJob,
 } from '../../shared/api'
 import { ASSET_PATH, rewriteAssetUrls } from '../../shared/assetUrls'
 import { QuerySyntaxError } from '../../shared/query'
@@ -20,6 +21,7 @@ import { findMarkers, type Marker } from '../../shared/markers'
 import type { IndexBuild } from '../index/buildIndex'
 import type { SessionIndex } from '../index/SessionIndex'
 import type { Store } from '../store/Store'
+import type { Transfers } from './Transfers'
 
 const DEFAULT_LIMIT = 500
 const MAX_LIMIT = 5000
@@ -34,6 +36,8 @@ export class ReplaydeskService implements ReplaydeskApi {
     private readonly library: LibraryInfo = { bundle: null, readOnly: false },
     /** The start-up build, when the index is still being filled from the store. */
     private readonly build?: IndexBuild,
+    /** Exports and imports the UI starts; absent where nothing can start them. */
+    private readonly transfers?: Transfers,
   ) {}
 
   async searchSessions(query: string, options: SearchOptions = {}): Promise<SearchResult> {
@@ -128,6 +132,11 @@ export class ReplaydeskService implements ReplaydeskApi {
 
   async getLibrary(): Promise<LibraryInfo> {
     return this.library
+  }
+
+  async getTransfer(id: string): Promise<TransferJob> {
+    if (!this.transfers) throw new ApiError('not_found', `no export or import with id ${id}`)
+    return this.transfers.get(id)
   }
 }
 

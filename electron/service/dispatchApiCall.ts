@@ -25,9 +25,17 @@ export async function dispatchApiCall(
     return { error: { code: 'bad_query', message: 'arguments must be an array' } }
   }
 
+  const call = api[method as ApiMethod] as (...a: unknown[]) => Promise<unknown>
+  return replyOf(() => call.apply(api, args), onInternalError)
+}
+
+/** The reply a transport sends for one piece of work: its result, or a plain error. */
+export async function replyOf(
+  work: () => unknown,
+  onInternalError: (error: unknown) => void,
+): Promise<ApiReply> {
   try {
-    const call = api[method as ApiMethod] as (...a: unknown[]) => Promise<unknown>
-    return { result: await call.apply(api, args) }
+    return { result: await work() }
   } catch (error) {
     if (error instanceof ApiError) return { error: { code: error.code, message: error.message } }
     onInternalError(error)

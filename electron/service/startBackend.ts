@@ -4,12 +4,15 @@ import { Collector } from '../collector/Collector'
 import { buildIndex } from '../index/buildIndex'
 import { SessionIndex } from '../index/SessionIndex'
 import type { Logger } from '../logger'
-import { builtRendererDir, builtSnippetFile } from '../paths'
+import { basename } from 'node:path'
+import { openBundle } from '../bundle/openBundle'
+import { appVersion, builtRendererDir, builtSnippetFile } from '../paths'
 import { scheduleRetention, type RetentionSettings } from '../retention/applyRetention'
 import { startServer, type RunningServer } from '../server/startServer'
 import { acquireWriterLock } from '../store/acquireWriterLock'
 import { Store, type OpenStoreOptions } from '../store/Store'
 import { ReplaydeskService } from './ReplaydeskService'
+import { Transfers } from './Transfers'
 
 export interface BackendOptions {
   dataDir: string
@@ -30,6 +33,7 @@ export interface BackendOptions {
 export interface Backend {
   service: ReplaydeskService
   server: RunningServer
+  transfers: Transfers
   stop(): Promise<void>
 }
 
@@ -65,6 +69,15 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     logger: logger.child({ name: 'collector' }),
     readOnly,
   })
+  const transfers = new Transfers({
+    dataDir: options.dataDir,
+    store,
+    index,
+    readOnly,
+    appVersion: appVersion(),
+    logger: logger.child({ name: 'transfers' }),
+    onImported: () => assets?.resume(),
+  })
   let collectorUrl = ''
   let playerUrl = options.playerUrl ?? ''
   const service = new ReplaydeskService(
@@ -74,6 +87,7 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
     () => playerUrl,
     { bundle: options.bundle ?? null, readOnly },
     build,
+    transfers,
   )
   const server = await startServer({
     port: options.port,
@@ -84,9 +98,17 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
           dir: builtRendererDir(),
           token: randomBytes(24).toString('base64url'),
           api: service,
+          transfers: {
+            transfers,
+            openBundle: async (file, name) => {
+              const view = await startBundleBackend(file, name, { ...options, port: 0 })
+              return { uiUrl: view.server.uiUrl!, stop: view.stop }
+            },
+          },
         }
       : undefined,
   }).catch(async (error: unknown) => {
+    await transfers.stop()
     await build.cancel()
     store.close()
     lock.release()
@@ -96,9 +118,10 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   playerUrl = server.playerUrl ?? playerUrl
 
   assets?.resume()
+  // An opened bundle is shown as it is: retention never trims it.
   const retention = scheduleRetention(
     store,
-    options.retention ?? {},
+    readOnly ? {} : (options.retention ?? {}),
     index,
     logger.child({ name: 'retention' }),
   )
@@ -106,14 +129,42 @@ export async function startBackend(options: BackendOptions): Promise<Backend> {
   return {
     service,
     server,
+    transfers,
     async stop() {
       retention.stop()
       await server.close()
+      await transfers.stop()
       collector.stop()
       await assets?.stop()
       await build.cancel()
       store.close()
       lock.release()
     },
+  }
+}
+
+/**
+ * Opens a bundle read-only, in a scratch data directory of its own, and serves it as a
+ * library: what File → Open does in the desktop app and in the headless UI. Stopping the
+ * back end removes the scratch directory.
+ */
+export async function startBundleBackend(
+  file: string,
+  name: string = basename(file),
+  options: Omit<BackendOptions, 'dataDir' | 'bundle'>,
+): Promise<Backend> {
+  const opened = await openBundle(file)
+  try {
+    const backend = await startBackend({ ...options, dataDir: opened.dataDir, bundle: name })
+    return {
+      ...backend,
+      async stop() {
+        await backend.stop()
+        opened.remove()
+      },
+    }
+  } catch (error) {
+    opened.remove()
+    throw error
   }
 }
