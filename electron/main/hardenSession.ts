@@ -2,24 +2,24 @@ import type { Session, WebContents } from 'electron'
 import { PLAYER_ORIGIN } from './playerScheme'
 
 /** What the window may load: its own files, the player, in-memory data, and the collector. */
-function isAllowedRequest(url: string, collectorOrigin: string): boolean {
+function isAllowedRequest(url: string, collectorUrls: readonly string[]): boolean {
   if (/^(file|data|blob|devtools):/.test(url)) return true
   if (url.startsWith(`${PLAYER_ORIGIN}/`)) return true
-  return url.startsWith(`${collectorOrigin}/`)
+  return collectorUrls.some((collector) => url.startsWith(`${new URL(collector).origin}/`))
 }
 
 /**
  * Denies everything a recording could ask of the browser: permissions, downloads, and any
  * request beyond the app's own files and the collector (whose asset cache serves what a
  * replay shows). The player's CSP refuses those first; this holds even if it did not.
+ * `collectorUrls` are those of the library and of every bundle open in a window.
  */
-export function hardenSession(session: Session, collectorUrl: string): void {
-  const collectorOrigin = new URL(collectorUrl).origin
+export function hardenSession(session: Session, collectorUrls: () => readonly string[]): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   session.setPermissionCheckHandler(() => false)
   session.on('will-download', (event) => event.preventDefault())
   session.webRequest.onBeforeRequest((details, callback) => {
-    callback({ cancel: !isAllowedRequest(details.url, collectorOrigin) })
+    callback({ cancel: !isAllowedRequest(details.url, collectorUrls()) })
   })
 }
 

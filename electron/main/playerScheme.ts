@@ -25,8 +25,10 @@ export function registerPlayerScheme(): void {
  * Serves the player's files, and nothing else, under the same policy as headless mode's
  * player origin. Only the UI window, loaded from a file, may frame it.
  */
-export function servePlayerScheme(rendererDir: string, collectorUrl: string): void {
-  const csp = buildPlayerCsp(collectorUrl, ['file:'])
+export function servePlayerScheme(
+  rendererDir: string,
+  collectorUrls: () => readonly string[],
+): void {
   protocol.handle(PLAYER_SCHEME, async (request) => {
     const url = new URL(request.url)
     const path = url.pathname.slice(1)
@@ -38,7 +40,7 @@ export function servePlayerScheme(rendererDir: string, collectorUrl: string): vo
     return new Response(content, {
       headers: {
         'Content-Type': CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
-        'Content-Security-Policy': csp,
+        'Content-Security-Policy': buildPlayerCsp(collectorUrls(), ['file:']),
         'X-Content-Type-Options': 'nosniff',
       },
     })
