@@ -22,6 +22,8 @@ export const useSessionsStore = defineStore('sessions', () => {
   const error = ref<string | null>(null)
   const loading = ref(false)
   const selectedId = ref<string | null>(null)
+  /** Sessions ticked in the list, for an export of just those. */
+  const picked = ref<string[]>([])
   let latest = 0
   let latestSuggestion = 0
   let watcher: ReturnType<typeof setInterval> | undefined
@@ -117,6 +119,16 @@ export const useSessionsStore = defineStore('sessions', () => {
     selectedId.value = id
   }
 
+  function togglePicked(id: string): void {
+    picked.value = picked.value.includes(id)
+      ? picked.value.filter((p) => p !== id)
+      : [...picked.value, id]
+  }
+
+  function clearPicked(): void {
+    picked.value = []
+  }
+
   return {
     query,
     sort,
@@ -130,6 +142,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     error,
     loading,
     selectedId,
+    picked,
     search,
     suggest,
     clearSuggestions,
@@ -140,5 +153,7 @@ export const useSessionsStore = defineStore('sessions', () => {
     watchIndex,
     stopWatching,
     select,
+    togglePicked,
+    clearPicked,
   }
 })
