@@ -114,6 +114,11 @@ describe('exporting and importing bundles in the UI', () => {
   })
 
   it('imports through the file dialog, shows the summary and lists the sessions', async () => {
+    // While Replaydesk runs on the library, the command line points to its window.
+    const busy = cli(['import', '--data', target.dir, exported])
+    expect(busy.status).toBe(1)
+    expect(busy.stderr).toMatch(/Replaydesk is running on .*: import from its window/)
+
     const page = await openUi(browser, to)
     await page.getByTestId('result-count').filter({ hasText: '0 sessions' }).waitFor()
 

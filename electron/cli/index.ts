@@ -384,9 +384,22 @@ async function exportVideo(id: string, file: string, options: ExportCliOptions):
   }
 }
 
+/** The writer lock; while Replaydesk runs, its own window imports instead. */
+function acquireImportLock(dataDir: string) {
+  try {
+    return acquireWriterLock(dataDir)
+  } catch (error) {
+    if (!(error instanceof WriterLockError)) throw error
+    throw new UsageError(
+      `Replaydesk is running on ${dataDir}: import from its window (Import…, or drop the ` +
+        'files on it), or stop it and import again',
+    )
+  }
+}
+
 async function importBundles(files: string[], options: { data?: string }): Promise<void> {
   const dataDir = resolveDataDir(options.data, 'write')
-  const lock = acquireWriterLock(dataDir)
+  const lock = acquireImportLock(dataDir)
   const store = Store.open(dataDir)
   try {
     for (const file of files) {
