@@ -1,6 +1,5 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, session, shell } from 'electron'
 import type { WebContents } from 'electron'
-import { existsSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { ApiError, type ExportSelection } from '../../shared/api'
 import { API_CHANNEL, FILE_CHANNELS, MENU_CHANNEL, type MenuCommand } from '../../shared/ipc'
@@ -37,16 +36,12 @@ async function run(): Promise<void> {
   app.setPath('userData', dataDir)
   const logger = createLogger(dataDir)
 
-  // better-sqlite3 built for Node cannot load in Electron; `npm start` builds a copy for
-  // Electron's ABI beside the Node one and says where through this variable.
-  const nativeBinding = process.env.REPLAYDESK_ELECTRON_SQLITE
   const backend: Backend = await startBackend({
     dataDir,
     port: Number(process.env.REPLAYDESK_PORT ?? DEFAULT_PORT),
     logger,
     serveUi: false,
     retention: retentionFromEnvironment(),
-    store: nativeBinding && existsSync(nativeBinding) ? { nativeBinding } : {},
     playerUrl: PLAYER_URL,
   })
   // Each window talks to its own back end: the library's, or that of a bundle it opened.

@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
+import { openDatabase } from './openDatabase'
 import { gunzipSync } from 'node:zlib'
 import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -131,7 +132,7 @@ export class Store {
   static open(dataDir: string, options: OpenStoreOptions = {}): Store {
     const file = join(dataDir, DATABASE_FILE)
     if (options.readonly && existsSync(file)) {
-      const db = new Database(file, { nativeBinding: options.nativeBinding, readonly: true })
+      const db = openDatabase(file, { nativeBinding: options.nativeBinding, readonly: true })
       db.pragma('busy_timeout = 5000')
       if ((db.pragma('user_version', { simple: true }) as number) === LATEST_VERSION) {
         return new Store(db, file)
@@ -139,7 +140,7 @@ export class Store {
       db.close()
     }
 
-    const db = new Database(file, { nativeBinding: options.nativeBinding })
+    const db = openDatabase(file, { nativeBinding: options.nativeBinding })
     // Only a new, empty file can switch vacuum mode without a full VACUUM; an older store
     // switches on its first deletion (see reclaimSpace).
     if (isEmpty(db)) db.pragma('auto_vacuum = INCREMENTAL')

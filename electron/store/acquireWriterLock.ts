@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3'
+import { openDatabase } from './openDatabase'
 import { join } from 'node:path'
 
 export const LOCK_FILE = 'replaydesk.lock'
@@ -20,7 +20,7 @@ export function acquireWriterLock(
   dataDir: string,
   options: { nativeBinding?: string } = {},
 ): WriterLock {
-  const db = new Database(join(dataDir, LOCK_FILE), {
+  const db = openDatabase(join(dataDir, LOCK_FILE), {
     nativeBinding: options.nativeBinding,
     timeout: 0,
   })
