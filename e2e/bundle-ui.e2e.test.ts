@@ -177,6 +177,8 @@ describe('exporting and importing bundles in the UI', () => {
     await view.getByTestId('result-count').filter({ hasText: '2 sessions' }).waitFor()
     // Read-only: nothing to import into, and the library itself did not change.
     expect(await view.getByTestId('import').count()).toBe(0)
+    await view.getByTestId('read-only-hint').waitFor()
+    expect(await view.getByTestId('snippet-code').count()).toBe(0)
     expect(cliJson<SessionSummary[]>(['search', '--data', target.dir])).toHaveLength(1)
     if (SHOTS) await view.screenshot({ path: join(SHOTS, 'ui-open.png') })
     await page.close()

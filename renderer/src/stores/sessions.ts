@@ -1,6 +1,13 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { Facet, IndexStatus, SessionSummary, SortOrder, Suggestion } from '../../../shared/api'
+import type {
+  Facet,
+  IndexStatus,
+  LibraryInfo,
+  SessionSummary,
+  SortOrder,
+  Suggestion,
+} from '../../../shared/api'
 import { api } from '../api'
 
 /** Results shown at once; the pager walks the rest, so 100,000 results cost one page. */
@@ -22,6 +29,8 @@ export const useSessionsStore = defineStore('sessions', () => {
   const error = ref<string | null>(null)
   const loading = ref(false)
   const selectedId = ref<string | null>(null)
+  /** Where the sessions come from: the library, or a bundle opened read-only. */
+  const library = ref<LibraryInfo | null>(null)
   /** Sessions ticked in the list, for an export of just those. */
   const picked = ref<string[]>([])
   let latest = 0
@@ -53,6 +62,10 @@ export const useSessionsStore = defineStore('sessions', () => {
     } finally {
       if (ticket === latest) loading.value = false
     }
+  }
+
+  async function loadLibrary(): Promise<void> {
+    library.value = await api.getLibrary().catch(() => null)
   }
 
   async function suggest(): Promise<void> {
@@ -143,6 +156,8 @@ export const useSessionsStore = defineStore('sessions', () => {
     loading,
     selectedId,
     picked,
+    library,
+    loadLibrary,
     search,
     suggest,
     clearSuggestions,

@@ -1,15 +1,16 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { ExportSelection, LibraryInfo, TransferJob } from '../../../shared/api'
+import type { ExportSelection, TransferJob } from '../../../shared/api'
 import { api } from '../api'
 import { transferClient } from '../transfers'
+import { useSessionsStore } from './sessions'
 
 /** How often a running export or import is asked for its progress. */
 const POLL_MS = 250
 
 /** What the transfer panel shows: one export, import or upload at a time, then its outcome. */
 export const useTransfersStore = defineStore('transfers', () => {
-  const library = ref<LibraryInfo | null>(null)
+  const sessions = useSessionsStore()
   const job = ref<TransferJob | null>(null)
   /** A bundle going up to the back end (headless mode), before its job starts. */
   const upload = ref<{ file: string; sent: number; total: number } | null>(null)
@@ -17,10 +18,6 @@ export const useTransfersStore = defineStore('transfers', () => {
   /** Headless mode: the address of a bundle opened read-only, to open in a new tab. */
   const openedUrl = ref<string | null>(null)
   const busy = ref(false)
-
-  async function loadLibrary(): Promise<void> {
-    library.value = await api.getLibrary().catch(() => null)
-  }
 
   /** Runs one transfer from start to outcome; another cannot start meanwhile. */
   async function run(start: () => Promise<TransferJob | null>): Promise<void> {
@@ -55,7 +52,7 @@ export const useTransfersStore = defineStore('transfers', () => {
   }
 
   function importFiles(files: File[]): Promise<void> {
-    if (library.value?.readOnly) {
+    if (sessions.library?.readOnly) {
       error.value = 'This window shows a bundle read-only: import into your own library.'
       return Promise.resolve()
     }
@@ -81,13 +78,11 @@ export const useTransfersStore = defineStore('transfers', () => {
   }
 
   return {
-    library,
     job,
     upload,
     error,
     openedUrl,
     busy,
-    loadLibrary,
     exportSessions,
     importFiles,
     chooseAndImport,
