@@ -86,6 +86,8 @@ describe('exporting and importing bundles in the UI', () => {
     await expect(page.getByTestId('transfer-result').textContent()).resolves.toContain(
       'Exported 1 session to',
     )
+    await page.getByTestId('unpick').click()
+    await page.getByTestId('export').filter({ hasText: 'Export 2 results' }).waitFor()
     if (SHOTS) await page.screenshot({ path: join(SHOTS, 'ui-export.png') })
 
     // The file is a whole bundle: the command line imports it.
