@@ -82,7 +82,7 @@ describe('bundle export and import', () => {
     const file = await exportAll()
     const result = await importInto(target, file)
 
-    expect(result).toEqual({ sessions: 2, added: 2, chunks: 3 })
+    expect(result).toMatchObject({ sessions: 2, added: 2, chunks: 3 })
     expect(contents(target)).toEqual(contents(source))
     expect(target.getSummary('session-0001')).toMatchObject({
       identity: 'ann@example.com',
