@@ -229,7 +229,10 @@ class BundleReader {
     this.chunks++
   }
 
-  /** The manifest must vouch for exactly the entries seen, and nothing may be missing. */
+  /**
+   * The manifest must vouch for exactly the entries seen, and nothing may be missing. Then
+   * the staged asset URLs are pointed at their staged contents.
+   */
   finish(): { sessions: number; chunks: number; assets: number } {
     const manifest = this.manifest
     if (!manifest) throw new BundleError('the bundle has no manifest: it is truncated or damaged')
