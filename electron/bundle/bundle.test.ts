@@ -181,7 +181,7 @@ describe('bundle export and import', () => {
     expect(logo).toBeLessThan(names.indexOf(second!))
   })
 
-  it('makes the assets replayable with no fetch, and lists the uncached one as pending', async () => {
+  it('makes the assets replayable with no fetch, listing the uncached one pending', async () => {
     await importInto(target, await exportAll())
 
     expect(assetsOf(target)).toEqual(assetsOf(source))

@@ -46,8 +46,9 @@ export interface ImportOptions {
 /**
  * Imports a bundle into the store in one transaction, or not at all. Every entry is
  * checked as it streams in (name, size, type, JSON schema, gzip bounds, the batch inside
- * each chunk, the hash of each asset) and staged in a scratch store; the manifest, which comes last, must then
- * account for exactly the entries seen, byte for byte. Only then is the staging store merged.
+ * each chunk, the hash of each asset) and staged in a scratch store; the manifest, which
+ * comes last, must then account for exactly the entries seen, byte for byte. Only then is
+ * the staging store merged.
  */
 export async function importBundle(
   store: Store,
