@@ -452,6 +452,15 @@ describe('bundle import refuses a bad bundle and leaves the store as it was', ()
     await expectRefused(await craft([session!, chunk!]), /lacks 1 of the cached assets/)
   })
 
+  it('refuses a URL that two sessions say has different contents', async () => {
+    const entries = await honestEntries()
+    const other = source.readSessionRecord('session-0001')!
+    const forged = sha256(Buffer.from('another logo'))
+    other.assets = other.assets!.map((a) => (a.url === LOGO ? { ...a, hash: forged } : a))
+    entries.push({ name: 'sessions/session-0001.json', body: Buffer.from(JSON.stringify(other)) })
+    await expectRefused(await craft(entries), /lists an asset unlike an earlier session/)
+  })
+
   it('refuses an asset larger than any the cache keeps', async () => {
     const entries = await honestEntries()
     const huge = Buffer.alloc(10 * 1024 * 1024 + 1, 7)
