@@ -44,11 +44,11 @@ describe('replaydesk export and import', () => {
   it('exports the sessions a query matches and imports them elsewhere', () => {
     const exported = cli(['export', '--data', source.dir, '--out', bundle, 'plan:pro'])
     expect(exported.status).toBe(0)
-    expect(exported.stdout).toMatch(/^Exported 1 session \(1 chunks, [\d.]+ MB\) to /)
+    expect(exported.stdout).toMatch(/^Exported 1 session \(1 chunks, 0 assets, [\d.]+ MB\) to /)
 
     const imported = cli(['import', '--data', target.dir, bundle])
     expect(imported.status).toBe(0)
-    expect(imported.stdout.trim()).toBe(`${bundle}: 1 session (1 new), 1 chunks`)
+    expect(imported.stdout.trim()).toBe(`${bundle}: 1 session (1 new), 1 chunks, 0 assets`)
 
     const there = cliJson<SessionSummary[]>(['search', '--data', target.dir])
     const here = cliJson<SessionSummary[]>(['search', '--data', source.dir, 'plan:pro'])
@@ -60,7 +60,7 @@ describe('replaydesk export and import', () => {
 
   it('adds nothing when a bundle is imported again', () => {
     const again = cli(['import', '--data', target.dir, bundle])
-    expect(again.stdout.trim()).toBe(`${bundle}: 1 session (0 new), 1 chunks`)
+    expect(again.stdout.trim()).toBe(`${bundle}: 1 session (0 new), 1 chunks, 0 assets`)
   })
 
   it('does not overwrite a file without --force', () => {

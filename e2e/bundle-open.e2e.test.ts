@@ -18,7 +18,9 @@ import {
 
 /**
  * A bundle opened without importing it: `replaydesk serve --bundle FILE` shows its sessions
- * in the UI, searchable and replayable, marked as the bundle's, and records nothing.
+ * in the UI, searchable and replayable, marked as the bundle's, and records nothing. The
+ * recorded page shows an image from its site, and the site is gone before the bundle is
+ * opened: the image can only come from the bundle (or, for the page, from the page itself).
  */
 describe('serve --bundle', () => {
   const recorded = makeDataDir()
@@ -27,23 +29,36 @@ describe('serve --bundle', () => {
   let browser: Browser
   let viewer: Serving
   let session: SessionSummary
+  let siteUrl: string
 
   beforeAll(async () => {
     const recorder = await serve(recorded.dir)
     const site = await serveSite(recorder.collectorUrl)
     browser = await launchChromium()
     const page = await browser.newPage()
+    siteUrl = site.url
     await page.goto(`${site.url}/shop.html`)
     await page.click('#pay')
-    session = await waitFor('the session to be stored', () => {
+    await page.evaluate(() => {
+      const proof = Object.assign(document.createElement('img'), { id: 'proof' })
+      proof.setAttribute('src', '/offline-dot.png')
+      document.body.append(proof)
+    })
+    session = await waitFor('the session and its image to be stored', () => {
       const [s] = cliJson<SessionSummary[]>(['search', '--data', recorded.dir])
-      return s && s.events > 2 && s.tags.userId === 1258 ? s : undefined
+      const stats = JSON.parse(cli(['stats', '--data', recorded.dir, '--json']).stdout) as {
+        assets: number
+        assetsPending: number
+      }
+      const cached = stats.assets === 1 && stats.assetsPending === 0
+      return s && s.events > 2 && s.tags.userId === 1258 && cached ? s : undefined
     })
     await page.close()
     site.close()
     await recorder.stop()
 
-    expect(cli(['export', '--data', recorded.dir, '--out', bundle]).status).toBe(0)
+    const exported = cli(['export', '--data', recorded.dir, '--out', bundle])
+    expect(exported.stdout).toMatch(/^Exported 1 session \(\d+ chunks, 1 assets, /)
     viewer = await serve(elsewhere.dir, 0, ['--bundle', bundle])
   })
 
@@ -60,6 +75,8 @@ describe('serve --bundle', () => {
 
   it('lists, finds and replays the bundle’s sessions, marked as the bundle’s', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    const toSite: string[] = []
+    page.on('request', (r) => void (r.url().startsWith(siteUrl) && toSite.push(r.url())))
     await page.goto(viewer.uiUrl)
 
     await page.locator('[data-testid=library-banner]', { hasText: 'shared.replaydesk' }).waitFor()
@@ -71,6 +88,15 @@ describe('serve --bundle', () => {
       .frameLocator('[data-testid=player-frame]')
       .frameLocator('[data-testid=player-viewport] iframe')
     await replay.locator('text=Payment accepted').waitFor({ timeout: 15_000 })
+
+    const proof = replay.locator('#proof')
+    await waitFor('the recorded image to show', async () =>
+      (await proof.evaluate((img: HTMLImageElement) => img.naturalWidth)) === 2 ? true : undefined,
+    )
+    expect(await proof.getAttribute('src')).toMatch(
+      new RegExp(`^${viewer.collectorUrl}/cache/[0-9a-f]{64}$`),
+    )
+    expect(toSite).toEqual([])
     await page.close()
   })
 
@@ -83,7 +109,9 @@ describe('serve --bundle', () => {
   it('exports one session as a page that replays offline with no request', async () => {
     const file = join(recorded.dir, 'session.html')
     const exported = cli(['export', '--data', recorded.dir, '--html', '--out', file, session.id])
-    expect(exported.stdout).toMatch(/^Exported session \S+ as a page \([\d.]+ MB\) to /)
+    expect(exported.stdout).toMatch(
+      /^Exported session \S+ as a page \([\d.]+ MB, 1 assets inlined\) to /,
+    )
 
     const context = await browser.newContext({ viewport: { width: 1200, height: 800 } })
     await context.setOffline(true)
@@ -98,6 +126,11 @@ describe('serve --bundle', () => {
     const replay = page.frameLocator('#viewport iframe')
     await replay.locator('text=Payment accepted').waitFor()
     expect(await page.locator('#title').textContent()).toBe('john@example.com')
+    const proof = replay.locator('#proof')
+    expect(await proof.getAttribute('src')).toMatch(/^data:image\/png;base64,/)
+    await waitFor('the inlined image to show', async () =>
+      (await proof.evaluate((img: HTMLImageElement) => img.naturalWidth)) === 2 ? true : undefined,
+    )
 
     expect(requests.filter((url) => !/^(file|data|about|blob):/.test(url))).toEqual([])
     expect(problems).toEqual([])

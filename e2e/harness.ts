@@ -89,6 +89,7 @@ export async function serve(dataDir: string, port = 0, extraArgs: string[] = [])
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
+  '.png': 'image/png',
 }
 
 /** A loopback port that was free a moment ago, for a server that must come back on it. */
@@ -116,7 +117,10 @@ export async function serveSite(
       res.writeHead(404).end()
       return
     }
-    const body = readFileSync(file, 'utf8').replaceAll('{{COLLECTOR}}', collectorUrl)
+    // Images go out byte for byte; only pages and scripts name the collector.
+    const body = file.endsWith('.png')
+      ? readFileSync(file)
+      : readFileSync(file, 'utf8').replaceAll('{{COLLECTOR}}', collectorUrl)
     res
       .writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'text/plain', ...headers[name] })
       .end(body)

@@ -175,6 +175,8 @@ export interface ImportedFile {
   /** Sessions the library did not have before. */
   added: number
   chunks: number
+  /** Cached images, fonts and stylesheets the file carried. */
+  assets: number
   /** Why the file was refused (nothing of it was imported), or null. */
   error: string | null
 }
@@ -189,7 +191,7 @@ export interface TransferJob {
   /** One line for people: what is happening now, or what happened. */
   message: string
   /** The bundle an export wrote. */
-  exported: { name: string; sessions: number; chunks: number; bytes: number } | null
+  exported: { name: string; sessions: number; chunks: number; assets: number; bytes: number } | null
   /** Headless mode: where the finished export is downloaded, token included. */
   downloadUrl: string | null
   imported: ImportedFile[]

@@ -39,6 +39,11 @@ const ACCEPTED_TYPE = new RegExp(
   ].join(''),
 )
 
+/** Whether the cache keeps content of this type (parameters such as `charset` aside). */
+export function isAcceptedAssetType(contentType: string): boolean {
+  return ACCEPTED_TYPE.test(contentType.split(';')[0]!.trim().toLowerCase())
+}
+
 /**
  * Fetches the assets recordings reference, in the background, into the store's
  * content-addressed cache. Ingest only hands events over; listing and fetching happen after

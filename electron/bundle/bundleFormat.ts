@@ -4,15 +4,19 @@
  *
  *   sessions/<session id>.json                      one session's rows (bundleRows.ts)
  *   chunks/<session id>/<tab>/<page>/<seq>.gz       its event chunks, exactly as stored
+ *   assets/<sha256>                                 a cached asset its rows name, not
+ *                                                   written before (version 2 on)
  *   manifest.json                                   last: format, counts, every entry's hash
  *
  * The manifest comes last so export streams in one pass; import stages everything and
  * commits only once the manifest has vouched for every entry.
  */
 import { z } from 'zod'
+import { DEFAULT_ASSET_LIMITS } from '../assets/AssetFetcher'
 
 export const BUNDLE_FORMAT = 'replaydesk-bundle'
-export const BUNDLE_VERSION = 1
+/** 2 added the cached assets; a version-1 bundle (no assets) still imports. */
+export const BUNDLE_VERSION = 2
 export const BUNDLE_EXTENSION = '.replaydesk'
 export const MANIFEST_ENTRY = 'manifest.json'
 
@@ -21,16 +25,20 @@ export const ENTRY_LIMITS = {
   manifest: 256 * 1024 * 1024,
   session: 16 * 1024 * 1024,
   chunk: 8 * 1024 * 1024,
+  // No asset the fetcher would have kept can be larger.
+  asset: DEFAULT_ASSET_LIMITS.maxBytes,
 } as const
 
 const ID = '[A-Za-z0-9_-]{1,64}'
 const SESSION_ENTRY = new RegExp(`^sessions/(${ID})\\.json$`)
 const CHUNK_ENTRY = new RegExp(`^chunks/(${ID})/(${ID})/(${ID})/(\\d{1,7})\\.gz$`)
+const ASSET_ENTRY = /^assets\/([0-9a-f]{64})$/
 
 export type EntryName =
   | { kind: 'manifest' }
   | { kind: 'session'; sessionId: string }
   | { kind: 'chunk'; sessionId: string; tab: string; page: string; seq: number }
+  | { kind: 'asset'; hash: string }
 
 /** What an entry's name says it is; null for any name a bundle never holds. */
 export function parseEntryName(name: string): EntryName | null {
@@ -47,6 +55,8 @@ export function parseEntryName(name: string): EntryName | null {
       seq: Number(chunk[4]),
     }
   }
+  const asset = ASSET_ENTRY.exec(name)
+  if (asset) return { kind: 'asset', hash: asset[1]! }
   return null
 }
 
@@ -54,6 +64,9 @@ export const sessionEntryName = (sessionId: string) => `sessions/${sessionId}.js
 
 export const chunkEntryName = (sessionId: string, tab: string, page: string, seq: number) =>
   `chunks/${sessionId}/${tab}/${page}/${seq}.gz`
+
+/** A cached asset is named by the SHA-256 of its bytes, so each is written once. */
+export const assetEntryName = (hash: string) => `assets/${hash}`
 
 export const manifestSchema = z.object({
   format: z.literal(BUNDLE_FORMAT),
@@ -65,6 +78,8 @@ export const manifestSchema = z.object({
     sessions: z.number().int().min(0),
     chunks: z.number().int().min(0),
     bytes: z.number().int().min(0),
+    /** Asset entries; absent from version 1. */
+    assets: z.number().int().min(0).optional(),
   }),
   entries: z.array(
     z.object({

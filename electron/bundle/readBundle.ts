@@ -8,9 +8,11 @@ import { extract as extractTar, type Header } from 'tar-stream'
 import { batchSchema } from '../../shared/batchSchema'
 import { collectAssetUrls } from '../../shared/assetUrls'
 import { LIMITS } from '../../shared/wire'
+import { isAcceptedAssetType } from '../assets/AssetFetcher'
 import { sessionRecordSchema, type SessionRecord } from '../store/bundleRows'
 import { DATABASE_FILE, Store } from '../store/Store'
 import {
+  assetEntryName,
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
   chunkEntryName,
@@ -33,6 +35,8 @@ export interface ImportResult {
   chunks: number
   /** Every session the bundle held, new or merged. */
   sessionIds: string[]
+  /** Cached assets the bundle carried (none from a version-1 bundle). */
+  assets: number
 }
 
 export interface ImportOptions {
@@ -44,8 +48,9 @@ export interface ImportOptions {
 /**
  * Imports a bundle into the store in one transaction, or not at all. Every entry is
  * checked as it streams in (name, size, type, JSON schema, gzip bounds, the batch inside
- * each chunk) and staged in a scratch store; the manifest, which comes last, must then
- * account for exactly the entries seen, byte for byte. Only then is the staging store merged.
+ * each chunk, the hash of each asset) and staged in a scratch store; the manifest, which
+ * comes last, must then account for exactly the entries seen, byte for byte. Only then is
+ * the staging store merged.
  */
 export async function importBundle(
   store: Store,
@@ -106,6 +111,11 @@ class BundleReader {
   private readonly seen = new Map<string, { size: number; sha256: string }>()
   private readonly expectedChunks = new Map<string, Set<string>>()
   private readonly records = new Map<string, SessionRecord>()
+  /** Asset URL → the hash of its content, as the sessions list them. */
+  private readonly assetHashes = new Map<string, string>()
+  /** Hash → content type, for every asset a session has listed so far. */
+  private readonly assetTypes = new Map<string, string>()
+  private readonly assetsArrived = new Set<string>()
   private manifest: Manifest | null = null
   private chunks = 0
 
@@ -124,10 +134,12 @@ class BundleReader {
   }
 
   async accept(parsed: EntryName, name: string, body: Buffer): Promise<void> {
-    this.seen.set(name, { size: body.length, sha256: sha256(body) })
+    const hash = sha256(body)
+    this.seen.set(name, { size: body.length, sha256: hash })
 
     if (parsed.kind === 'manifest') this.manifest = parseManifest(body)
     else if (parsed.kind === 'session') this.stageSession(parsed.sessionId, body)
+    else if (parsed.kind === 'asset') this.stageAsset(parsed.hash, hash, body)
     else await this.stageChunk(parsed, body)
   }
 
@@ -143,6 +155,45 @@ class BundleReader {
       new Set(record.chunks.map((c) => chunkEntryName(sessionId, c.tab_id, c.page_id, c.seq))),
     )
     this.records.set(sessionId, record)
+    this.listAssets(sessionId, record.assets ?? [])
+  }
+
+  /**
+   * Notes the assets a session uses: all are staged pending, and each cached one is
+   * expected as an entry of its own, here or after an earlier session that uses it.
+   */
+  private listAssets(sessionId: string, assets: NonNullable<SessionRecord['assets']>): void {
+    for (const { url, hash, type } of assets) {
+      if (hash === null || type === null) continue
+      if (!isAcceptedAssetType(type)) {
+        throw new BundleError(`session ${sessionId} lists an asset of a type replays never load`)
+      }
+      const known = this.assetHashes.get(url)
+      const knownType = this.assetTypes.get(hash)
+      if ((known !== undefined && known !== hash) || (knownType ?? type) !== type) {
+        throw new BundleError(`session ${sessionId} lists an asset unlike an earlier session`)
+      }
+      this.assetHashes.set(url, hash)
+      this.assetTypes.set(hash, type)
+    }
+    this.staging.addAssetUrls(
+      sessionId,
+      assets.map((a) => a.url),
+    )
+  }
+
+  /** An asset's content: named by its own hash, and used by a session listed before it. */
+  private stageAsset(named: string, actual: string, body: Buffer): void {
+    const name = assetEntryName(named)
+    if (actual !== named) {
+      throw new BundleError(`asset ${quote(name)} does not hold the content its name says`)
+    }
+    const contentType = this.assetTypes.get(named)
+    if (contentType === undefined) {
+      throw new BundleError(`asset ${quote(name)} belongs to no session listed before it`)
+    }
+    this.staging.stageAssetBlob({ hash: named, contentType, body })
+    this.assetsArrived.add(named)
   }
 
   private async stageChunk(
@@ -181,8 +232,11 @@ class BundleReader {
     this.chunks++
   }
 
-  /** The manifest must vouch for exactly the entries seen, and nothing may be missing. */
-  finish(): { sessions: number; chunks: number; sessionIds: string[] } {
+  /**
+   * The manifest must vouch for exactly the entries seen, and nothing may be missing. Then
+   * the staged asset URLs are pointed at their staged contents.
+   */
+  finish(): { sessions: number; chunks: number; assets: number; sessionIds: string[] } {
     const manifest = this.manifest
     if (!manifest) throw new BundleError('the bundle has no manifest: it is truncated or damaged')
 
@@ -190,6 +244,10 @@ class BundleReader {
       if (missing.size > 0) {
         throw new BundleError(`session ${sessionId} lacks ${missing.size} of its chunks`)
       }
+    }
+    const missingAssets = this.assetTypes.size - this.assetsArrived.size
+    if (missingAssets > 0) {
+      throw new BundleError(`the bundle lacks ${missingAssets} of the cached assets it lists`)
     }
 
     const listed = manifest.entries
@@ -204,10 +262,18 @@ class BundleReader {
     }
 
     const sessions = this.records.size
-    if (manifest.counts.sessions !== sessions || manifest.counts.chunks !== this.chunks) {
+    const assets = this.assetsArrived.size
+    if (
+      manifest.counts.sessions !== sessions ||
+      manifest.counts.chunks !== this.chunks ||
+      (manifest.counts.assets ?? 0) !== assets
+    ) {
       throw new BundleError('the manifest’s counts do not match the bundle')
     }
-    return { sessions, chunks: this.chunks, sessionIds: [...this.records.keys()] }
+
+    this.staging.stageCachedUrls(this.assetHashes)
+    const sessionIds = [...this.records.keys()]
+    return { sessions, chunks: this.chunks, assets, sessionIds }
   }
 }
 

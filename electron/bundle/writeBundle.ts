@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises'
 import { pack as packTar } from 'tar-stream'
 import type { Store } from '../store/Store'
 import {
+  assetEntryName,
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
   chunkEntryName,
@@ -28,21 +29,25 @@ export interface ExportOptions {
 
 /**
  * Writes the sessions to a bundle file. Entries stream out one at a time, each read from
- * the store when its turn comes, so memory stays flat however large the bundle. The file
- * appears under its name only once complete: a failed export leaves nothing half-written.
+ * the store when its turn comes, so memory stays flat however large the bundle. A cached
+ * asset follows the first session that uses it and is written once, however many use it.
+ * The file appears under its name only once complete: a failed export leaves nothing
+ * half-written.
  */
 export async function writeBundle(
   store: Store,
   sessionIds: string[],
   file: string,
   options: ExportOptions,
-): Promise<Manifest['counts']> {
+): Promise<Required<Manifest['counts']>> {
   const partial = `${file}.partial`
   const pack = packTar()
   const written = pipeline(pack, createWriteStream(partial))
   const createdAt = new Date()
   const entries: Manifest['entries'] = []
-  const counts = { sessions: 0, chunks: 0, bytes: 0 }
+  const counts = { sessions: 0, chunks: 0, assets: 0, bytes: 0 }
+  // Hashes only (64 characters each), never contents: memory stays flat.
+  const assetsWritten = new Set<string>()
 
   const add = (name: string, body: Buffer) =>
     new Promise<void>((resolve, reject) => {
@@ -64,6 +69,15 @@ export async function writeBundle(
           const body = store.readChunkBody(id, chunk)
           await add(chunkEntryName(id, chunk.tab_id, chunk.page_id, chunk.seq), body)
           counts.chunks++
+        }
+        for (const { hash } of record.assets ?? []) {
+          if (hash === null || assetsWritten.has(hash)) continue
+          // The record was read in this same transaction, so its contents are there.
+          const asset = store.getAsset(hash)
+          if (!asset) throw new Error(`cached asset ${hash} vanished during the export`)
+          await add(assetEntryName(hash), asset.body)
+          assetsWritten.add(hash)
+          counts.assets++
         }
         counts.sessions++
         options.onProgress?.({

@@ -11,8 +11,10 @@ import { builtStandalonePlayer } from '../paths'
 /**
  * One session as a single HTML file that replays in any modern browser with no network
  * and no Replaydesk. The player's rules hold inside it: rrweb's replay frame stays
- * sandboxed without scripts, and the page's CSP admits only its own two scripts (by hash)
- * and inline styles, so a recorded page can neither run code nor reach the network.
+ * sandboxed without scripts, and the page's CSP admits only its own two scripts (by hash),
+ * inline styles and data: images, fonts, media and stylesheets, so a recorded page can
+ * neither run code nor reach the network. The events come with their assets inlined
+ * (inlineAssets.ts): the page needs nothing it does not hold.
  */
 export async function writeHtmlReplay(
   detail: SessionDetail,
@@ -41,7 +43,8 @@ export async function writeHtmlReplay(
   const csp = [
     "default-src 'none'",
     `script-src '${hash(player)}'`,
-    "style-src 'unsafe-inline'",
+    // data: for a recorded <link rel=stylesheet> whose cached stylesheet was inlined.
+    "style-src 'unsafe-inline' data:",
     'img-src data: blob:',
     'font-src data:',
     'media-src data: blob:',

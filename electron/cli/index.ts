@@ -15,6 +15,7 @@ import { startBackend } from '../service/startBackend'
 import { BundleError, importBundle } from '../bundle/readBundle'
 import { writeBundle } from '../bundle/writeBundle'
 import { writeHtmlReplay } from '../bundle/writeHtmlReplay'
+import { INLINE_BUDGET_BYTES, inlineAssets } from '../bundle/inlineAssets'
 import { ChromiumMissingError } from '../bundle/findChromium'
 import { appVersion } from '../paths'
 import { existsSync } from 'node:fs'
@@ -334,30 +335,44 @@ async function exportSessions(query: string, options: ExportCliOptions): Promise
     if (process.stderr.isTTY) process.stderr.write('\r\u001b[K')
     out(
       `Exported ${counts.sessions} session${counts.sessions === 1 ? '' : 's'} ` +
-        `(${counts.chunks} chunks, ${megabytes(counts.bytes)}) to ${file}`,
+        `(${counts.chunks} chunks, ${counts.assets} assets, ${megabytes(counts.bytes)}) ` +
+        `to ${file}`,
     )
   } finally {
     store.close()
   }
 }
 
-/** The one session a page or video export is about, with its events as recorded. */
+/**
+ * The one session a page or video export is about, with its events as recorded and its
+ * cached assets inlined. Says on stderr how many assets did not fit the page's budget.
+ */
 function readOneSession(id: string, flag: string, data: string | undefined) {
   if (!/^\S+$/.test(id)) throw new UsageError(`${flag} exports one session: give its id`)
-  const found = withStore(data, (store) => ({
-    detail: store.getDetail(id),
-    pages: store.getEvents(id),
-  }))
+  const found = withStore(data, (store) => {
+    const detail = store.getDetail(id)
+    return { detail, ...inlineAssets(store, detail ? store.getEvents(id) : []) }
+  })
   if (!found.detail) throw new UsageError(`no session with id ${id}`)
-  return { detail: found.detail, pages: found.pages }
+  if (found.skipped > 0) {
+    process.stderr.write(
+      `Left out ${found.skipped} cached asset${found.skipped === 1 ? '' : 's'}: ` +
+        `with ${found.skipped === 1 ? 'it' : 'them'} the page would pass ` +
+        `${megabytes(INLINE_BUDGET_BYTES)}.\n`,
+    )
+  }
+  return { detail: found.detail, pages: found.pages, assets: found.inlined }
 }
 
 /** One session as a self-contained page: `export --html --out FILE.html ID`. */
 async function exportHtml(id: string, file: string, options: ExportCliOptions): Promise<void> {
-  const { detail, pages } = readOneSession(id, '--html', options.data)
+  const { detail, pages, assets } = readOneSession(id, '--html', options.data)
 
   const bytes = await writeHtmlReplay(detail, pages, file)
-  out(`Exported session ${id} as a page (${megabytes(bytes)}) to ${file}`)
+  out(
+    `Exported session ${id} as a page (${megabytes(bytes)}, ${assets} assets inlined) ` +
+      `to ${file}`,
+  )
 }
 
 /** One session as a video: `export --video --out FILE.webm ID [--speed N]`. */
@@ -413,7 +428,7 @@ async function importBundles(files: string[], options: { data?: string }): Promi
         if (process.stderr.isTTY) process.stderr.write('\r\u001b[K')
         out(
           `${file}: ${result.sessions} session${result.sessions === 1 ? '' : 's'} ` +
-            `(${result.added} new), ${result.chunks} chunks`,
+            `(${result.added} new), ${result.chunks} chunks, ${result.assets ?? 0} assets`,
         )
       } catch (error) {
         if (!(error instanceof BundleError)) throw error

@@ -96,7 +96,7 @@ describe('Transfers', () => {
     expect(imported.state).toBe('done')
     expect(imported.message).toBe('Imported 2 sessions (2 new)')
     expect(imported.imported).toEqual([
-      { name: 'pro.replaydesk', sessions: 2, added: 2, chunks: 2, error: null },
+      { name: 'pro.replaydesk', sessions: 2, added: 2, chunks: 2, assets: 0, error: null },
     ])
     // The index knows them at once: the UI finds them without a restart.
     expect(target.index.search('plan:pro').map((s) => s.id)).toEqual(

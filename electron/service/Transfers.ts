@@ -213,11 +213,12 @@ export class Transfers {
         if (summary) index.upsert(summary, store.pageTitles(id))
       }
       this.options.onImported?.()
-      const { sessions, added, chunks } = result
-      return { name: source.name, sessions, added, chunks, error: null }
+      const { sessions, added, chunks, assets } = result
+      return { name: source.name, sessions, added, chunks, assets, error: null }
     } catch (error) {
       if (!(error instanceof BundleError)) throw error
-      return { name: source.name, sessions: 0, added: 0, chunks: 0, error: error.message }
+      const nothing = { sessions: 0, added: 0, chunks: 0, assets: 0 }
+      return { name: source.name, ...nothing, error: error.message }
     }
   }
 

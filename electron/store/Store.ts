@@ -18,6 +18,8 @@ import {
   mergeStaged,
   readChunkBody,
   readSessionRecord,
+  stageAssetBlob,
+  stageCachedUrls,
   stageChunk,
   stageSessionRecord,
   type ChunkKey,
@@ -462,6 +464,15 @@ export class Store {
 
   stageChunk(id: string, chunk: SessionRecord['chunks'][number], body: Buffer): void {
     stageChunk(this.db, id, chunk, body)
+  }
+
+  stageAssetBlob(asset: StoredAsset & { hash: string }, now = Date.now()): void {
+    stageAssetBlob(this.db, asset, now)
+  }
+
+  /** Marks staged URLs (url → hash) as cached, once their contents are staged. */
+  stageCachedUrls(hashes: ReadonlyMap<string, string>, now = Date.now()): void {
+    stageCachedUrls(this.db, hashes, now)
   }
 
   /** Merges a staging store's file into this one in one transaction; returns new sessions. */

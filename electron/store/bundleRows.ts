@@ -4,9 +4,11 @@
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
+import { isAssetUrl } from '../../shared/assetUrls'
 
 const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 const ms = z.number().int()
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/)
 
 /** One session in a bundle: everything kept about it except the event chunks' bytes. */
 export const sessionRecordSchema = z.object({
@@ -55,9 +57,25 @@ export const sessionRecordSchema = z.object({
       received_at: ms,
     }),
   ),
+  /**
+   * The asset URLs the session uses, stylesheets' own included, each with the hash and
+   * type of its cached content, or nulls when none is cached. Absent from version 1.
+   */
+  assets: z
+    .array(
+      z
+        .object({
+          url: z.string().refine(isAssetUrl),
+          hash: sha256.nullable(),
+          type: z.string().max(128).nullable(),
+        })
+        .refine((a) => (a.hash === null) === (a.type === null)),
+    )
+    .optional(),
 })
 
 export type SessionRecord = z.infer<typeof sessionRecordSchema>
+export type SessionAsset = NonNullable<SessionRecord['assets']>[number]
 export type ChunkKey = Pick<SessionRecord['chunks'][number], 'tab_id' | 'page_id' | 'seq'>
 
 /** Reads one session's rows for a bundle; undefined when there is no such session. */
@@ -85,6 +103,14 @@ export function readSessionRecord(db: Database.Database, sessionId: string) {
       `SELECT tab_id, page_id, seq, first_ts, last_ts, event_count, has_full_snapshot,
               received_at
        FROM chunks WHERE session_id = ? ORDER BY tab_id, page_id, seq`,
+    ),
+    // A URL counts as cached only when its content is really there.
+    assets: all(
+      `SELECT sa.url, b.hash, b.content_type AS type
+       FROM session_assets sa
+       LEFT JOIN asset_urls u ON u.url = sa.url AND u.status = 'ok'
+       LEFT JOIN asset_blobs b ON b.hash = u.hash
+       WHERE sa.session_id = ? ORDER BY sa.url`,
     ),
   }
   return record
@@ -163,6 +189,32 @@ export function stageChunk(
     body,
     chunk.received_at,
   )
+}
+
+/** Writes one asset's content into a staging store; its URLs follow in stageCachedUrls. */
+export function stageAssetBlob(
+  db: Database.Database,
+  asset: { hash: string; contentType: string; body: Buffer },
+  now: number,
+): void {
+  db.prepare(
+    `INSERT OR IGNORE INTO asset_blobs (hash, content_type, size, body, stored_at)
+     VALUES (?, ?, ?, ?, ?)`,
+  ).run(asset.hash, asset.contentType, asset.body.length, asset.body, now)
+}
+
+/** Points staged asset URLs, listed pending, at their staged content. */
+export function stageCachedUrls(
+  db: Database.Database,
+  hashes: ReadonlyMap<string, string>,
+  now: number,
+): void {
+  const cached = db.prepare(
+    `UPDATE asset_urls SET status = 'ok', hash = ?, error = NULL, updated_at = ? WHERE url = ?`,
+  )
+  db.transaction(() => {
+    for (const [url, hash] of hashes) cached.run(hash, now, url)
+  })()
 }
 
 /**
@@ -246,10 +298,24 @@ const MERGE_SQL = `
       SELECT sum(length(c.body)) FROM chunks c WHERE c.session_id = sessions.id), 0)
   WHERE id IN (SELECT id FROM bundle.sessions);
 
-  -- The assets the imported events use are listed as pending; the collector's fetcher
-  -- picks them up when it next runs, as for sessions recorded before the cache existed.
-  INSERT OR IGNORE INTO asset_urls (url, status, updated_at)
-  SELECT url, 'pending', 0 FROM bundle.session_assets WHERE true;
+  -- Cached contents come with the bundle (version 2). A URL this store has pending or
+  -- failed becomes cached; one it has cached keeps its own content. URLs the bundle has no
+  -- content for are listed as pending: the collector's fetcher picks them up when it next
+  -- runs, as for sessions recorded before the cache existed.
+  INSERT OR IGNORE INTO asset_blobs (hash, content_type, size, body, stored_at)
+  SELECT hash, content_type, size, body, stored_at FROM bundle.asset_blobs;
+
+  INSERT INTO asset_urls (url, status, hash, updated_at)
+  SELECT url, status, hash, CASE WHEN status = 'ok' THEN updated_at ELSE 0 END
+  FROM bundle.asset_urls WHERE true
+  ON CONFLICT (url) DO UPDATE SET
+    status = 'ok', hash = excluded.hash, error = NULL, updated_at = excluded.updated_at
+  WHERE excluded.status = 'ok' AND asset_urls.status <> 'ok';
+
+  -- Contents only URLs this store already had cached otherwise would point at.
+  DELETE FROM asset_blobs
+  WHERE hash IN (SELECT hash FROM bundle.asset_blobs)
+    AND hash NOT IN (SELECT hash FROM asset_urls WHERE hash IS NOT NULL);
 
   INSERT OR IGNORE INTO session_assets (session_id, url)
   SELECT session_id, url FROM bundle.session_assets;
