@@ -215,7 +215,13 @@ describe('bundle export and import', () => {
     const v1 = join(import.meta.dirname, 'fixtures', 'v1.replaydesk')
     const result = await importInto(target, v1)
 
-    expect(result).toEqual({ sessions: 1, added: 1, chunks: 1, assets: 0 })
+    expect(result).toEqual({
+      sessions: 1,
+      added: 1,
+      chunks: 1,
+      assets: 0,
+      sessionIds: ['session-v1'],
+    })
     expect(target.getSummary('session-v1')!.tags).toEqual({ plan: 'pro' })
     expect(target.assetStatus(LOGO)).toMatchObject({ status: 'pending' })
   })
