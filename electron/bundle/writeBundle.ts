@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { appendFile, rename, rm, stat } from 'node:fs/promises'
+import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { pack as packTar } from 'tar-stream'
+import { pack as packTar, type Pack } from 'tar-stream'
 import type { Store } from '../store/Store'
 import {
   assetEntryName,
@@ -44,19 +45,20 @@ export async function writeBundle(
   const pack = packTar()
   const written = pipeline(pack, createWriteStream(partial))
   const createdAt = new Date()
-  const entries: Manifest['entries'] = []
+  const entries = new EntryList(`${partial}.entries`)
   const counts = { sessions: 0, chunks: 0, assets: 0, bytes: 0 }
   // Hashes only (64 characters each), never contents: memory stays flat.
   const assetsWritten = new Set<string>()
 
-  const add = (name: string, body: Buffer) =>
-    new Promise<void>((resolve, reject) => {
-      entries.push({ name, size: body.length, sha256: sha256(body) })
-      counts.bytes += body.length
+  const add = async (name: string, body: Buffer) => {
+    await entries.push({ name, size: body.length, sha256: sha256(body) })
+    counts.bytes += body.length
+    await new Promise<void>((resolve, reject) => {
       pack.entry({ name, size: body.length, mtime: createdAt }, body, (error) =>
         error ? reject(error) : resolve(),
       )
     })
+  }
 
   try {
     // One read transaction: sessions still being recorded cannot change under the export.
@@ -88,16 +90,15 @@ export async function writeBundle(
       }
     })
 
-    const manifest: Manifest = {
+    const head: Omit<Manifest, 'entries'> = {
       format: BUNDLE_FORMAT,
       formatVersion: BUNDLE_VERSION,
       app: { name: 'replaydesk', version: options.appVersion },
       createdAt: createdAt.toISOString(),
       query: options.query,
       counts,
-      entries,
     }
-    await add(MANIFEST_ENTRY, Buffer.from(JSON.stringify(manifest)))
+    await entries.writeManifest(pack, head, createdAt)
     pack.finalize()
     await written
     await rename(partial, file)
@@ -107,8 +108,67 @@ export async function writeBundle(
     await written.catch(() => undefined)
     await rm(partial, { force: true })
     throw error
+  } finally {
+    await entries.remove()
   }
 }
+
+/**
+ * The manifest's list of entries, kept in a file beside the bundle as it grows: a bundle
+ * of a million chunks costs its list no memory. Written out last as the manifest's tail.
+ */
+class EntryList {
+  private pending: string[] = []
+  private pendingBytes = 0
+  private count = 0
+
+  constructor(private readonly file: string) {}
+
+  async push(entry: Manifest['entries'][number]): Promise<void> {
+    const json = `${this.count++ === 0 ? '' : ','}${JSON.stringify(entry)}`
+    this.pending.push(json)
+    this.pendingBytes += json.length
+    if (this.pendingBytes >= FLUSH_BYTES) await this.flush()
+  }
+
+  /** Streams `manifest.json` into the tar: the head's fields, then the list from disk. */
+  async writeManifest(pack: Pack, head: Omit<Manifest, 'entries'>, mtime: Date): Promise<void> {
+    await this.flush()
+    const whole = JSON.stringify({ ...head, entries: [] })
+    const open = Buffer.from(whole.slice(0, -2)) // up to and including `"entries":[`
+    const close = Buffer.from(whole.slice(-2))
+    const listed = this.count === 0 ? 0 : (await stat(this.file)).size
+    const size = open.length + listed + close.length
+
+    const body = Readable.from(
+      (async function* (file: string) {
+        yield open
+        if (listed > 0) yield* createReadStream(file)
+        yield close
+      })(this.file),
+    )
+    await new Promise<void>((resolve, reject) => {
+      const entry = pack.entry({ name: MANIFEST_ENTRY, size, mtime }, (error) =>
+        error ? reject(error) : resolve(),
+      )
+      pipeline(body, entry).catch(reject)
+    })
+  }
+
+  remove(): Promise<void> {
+    return rm(this.file, { force: true })
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pending.length === 0) return
+    await appendFile(this.file, this.pending.join(''))
+    this.pending = []
+    this.pendingBytes = 0
+  }
+}
+
+/** How much of the list is gathered in memory before it is appended to its file. */
+const FLUSH_BYTES = 1024 * 1024
 
 function sha256(body: Buffer): string {
   return createHash('sha256').update(body).digest('hex')
