@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs'
 import { rm, stat } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { basename } from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ApiError, type ExportSelection } from '../../shared/api'
@@ -11,6 +12,8 @@ import { readBody, RequestError } from '../collector/readBody'
 import type { Logger } from '../logger'
 import type { ApiReply } from '../service/dispatchApiCall'
 import type { ImportSource, Transfers } from '../service/Transfers'
+
+const UPLOAD_SUFFIX = '.upload'
 
 /** The largest bundle the headless UI uploads; the CLI's `import` has no such limit. */
 export const MAX_UPLOAD_BYTES = 16 * 1024 ** 3
@@ -88,7 +91,7 @@ export class TransferServer {
       throw new RequestError(413, `the file is larger than ${MAX_UPLOAD_BYTES} bytes`)
     }
 
-    const path = this.routes.transfers.scratchFile('.upload')
+    const path = this.routes.transfers.scratchFile(UPLOAD_SUFFIX)
     let size = 0
     const limit = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -105,7 +108,7 @@ export class TransferServer {
       throw error
     }
 
-    const uploadId = path.slice(path.lastIndexOf('/') + 1, -'.upload'.length)
+    const uploadId = basename(path, UPLOAD_SUFFIX)
     this.uploads.set(uploadId, { path, name, temporary: true })
     return uploadId
   }

@@ -157,6 +157,7 @@ describe('Transfers', () => {
 
   it('says what is wrong with an export or import it cannot start', async () => {
     expect(() => source.transfers.startExport({ query: 'plan:(' })).toThrow(ApiError)
+    expect(() => source.transfers.startExport(null as never)).toThrow('export takes { ids }')
     expect(() => source.transfers.startExport({ ids: ['no-such-session'] })).toThrow(
       'no sessions to export',
     )

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, rmSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import {
   ApiError,
   type ExportSelection,
@@ -48,6 +48,7 @@ export class Transfers {
   private readonly jobs = new Map<string, TransferJob>()
   private readonly downloads = new Map<string, string>()
   private importQueue: Promise<void> = Promise.resolve()
+  private readonly exports = new Set<Promise<void>>()
   /** Uploads and finished exports waiting for download: removed when the back end stops. */
   readonly scratchDir: string
 
@@ -82,9 +83,10 @@ export class Transfers {
 
     const job = this.createJob('export', ids.length, `Exporting ${plural(ids.length, 'session')}`)
     const target = file ?? this.scratchFile(BUNDLE_EXTENSION)
-    const name = file ? file.split(/[\\/]/).pop()! : exportName()
+    const name = file ? basename(file) : exportName()
 
-    void this.runExport(job, ids, target).then(
+    const query = 'query' in selection ? String(selection.query) : ''
+    const exporting = this.runExport(job, ids, target, query).then(
       (counts) => {
         job.exported = { name, ...counts }
         job.state = 'done'
@@ -97,6 +99,8 @@ export class Transfers {
       },
       (error: unknown) => this.fail(job, 'export', error),
     )
+    this.exports.add(exporting)
+    void exporting.finally(() => this.exports.delete(exporting))
     return structuredClone(job)
   }
 
@@ -126,11 +130,14 @@ export class Transfers {
 
   /** Waits for running work and removes every scratch file. */
   async stop(): Promise<void> {
-    await this.importQueue
+    await Promise.all([this.importQueue, ...this.exports])
     rmSync(this.scratchDir, { recursive: true, force: true })
   }
 
   private resolveSelection(selection: ExportSelection): string[] {
+    if (typeof selection !== 'object' || selection === null) {
+      throw new ApiError('bad_query', 'export takes { ids } or { query }')
+    }
     if ('ids' in selection && Array.isArray(selection.ids)) {
       return [...new Set(selection.ids.map(String))].filter((id) => this.index.has(id))
     }
@@ -148,13 +155,13 @@ export class Transfers {
     return this.options.index
   }
 
-  private async runExport(job: TransferJob, ids: string[], file: string) {
+  private async runExport(job: TransferJob, ids: string[], file: string, query: string) {
     // A connection of its own: one read transaction spans the export while batches arrive.
     const reader = Store.open(this.options.dataDir, { readonly: true })
     try {
       return await writeBundle(reader, ids, file, {
         appVersion: this.options.appVersion,
-        query: '',
+        query,
         onProgress: (p) => {
           job.progress = { done: p.sessions, total: p.totalSessions }
           job.message = `Exporting ${p.sessions} of ${plural(p.totalSessions, 'session')}`
