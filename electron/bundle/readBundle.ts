@@ -22,7 +22,6 @@ import {
   type Manifest,
 } from './bundleFormat'
 
-
 /** A bundle that cannot be imported; the message is the one line the user reads. */
 export class BundleError extends Error {}
 
