@@ -16,6 +16,8 @@ import {
   type Serving,
 } from './harness'
 
+const SHOTS = process.env.REPLAYDESK_SCREENSHOTS
+
 /**
  * A bundle opened without importing it: `replaydesk serve --bundle FILE` shows its sessions
  * in the UI, searchable and replayable, marked as the bundle's, and records nothing. The
@@ -134,6 +136,7 @@ describe('serve --bundle', () => {
 
     expect(requests.filter((url) => !/^(file|data|about|blob):/.test(url))).toEqual([])
     expect(problems).toEqual([])
+    if (SHOTS) await page.screenshot({ path: join(SHOTS, 'html-page.png') })
     await context.close()
   })
 
