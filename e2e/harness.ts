@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { createRequire } from 'node:module'
 import Database from 'better-sqlite3'
 import { chromium, type Browser, type BrowserContext } from 'playwright-core'
+import { findChromium } from '../electron/bundle/findChromium'
 
 const root = join(import.meta.dirname, '..')
 const bin = join(root, 'bin', 'replaydesk.js')
@@ -136,11 +137,16 @@ export async function serveSite(
   }
 }
 
-/** Debian's Chromium when installed, with the flags a closed network needs. */
+// CHROMIUM_PATH is the tests' older name for REPLAYDESK_CHROMIUM; the commands they run
+// (export --video) read only the latter.
+if (process.env.CHROMIUM_PATH && !process.env.REPLAYDESK_CHROMIUM) {
+  process.env.REPLAYDESK_CHROMIUM = process.env.CHROMIUM_PATH
+}
+
+/** The Chromium `export --video` would use, with the flags a closed network needs. */
 export function launchChromium(): Promise<Browser> {
-  const system = '/usr/bin/chromium'
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? (existsSync(system) ? system : undefined),
+    executablePath: findChromium('The end-to-end test harness'),
     args: [
       '--no-sandbox',
       '--disable-gpu',
