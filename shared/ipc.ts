@@ -12,7 +12,7 @@ export const FILE_CHANNELS = {
 
 /** The main process tells the window a menu item was chosen that the window carries out. */
 export const MENU_CHANNEL = 'replaydesk:menu'
-export type MenuCommand = 'import'
+export type MenuCommand = 'import' | 'open'
 
 export type IpcReply<T> = { result: T } | { error: ApiErrorBody }
 

@@ -121,12 +121,12 @@ async function run(): Promise<void> {
           {
             label: 'Open Bundle…',
             accelerator: 'CmdOrCtrl+O',
-            click: () => {
-              const focused = BrowserWindow.getFocusedWindow() ?? window
-              void chooseBundles(focused.webContents, false).then(
-                ([file]) => file && openBundleWindow(file),
-              )
-            },
+            // Through the window, so a refused bundle is reported where its Open… button is.
+            click: () =>
+              (BrowserWindow.getFocusedWindow() ?? window).webContents.send(
+                MENU_CHANNEL,
+                'open' satisfies MenuCommand,
+              ),
           },
           {
             label: 'Import Bundles…',
